@@ -1,0 +1,118 @@
+"""SAM-2 with a prior-mask input: the image encoder takes Mspec (with SCAs), everything else is sam2's SAM2Base.
+
+``forward_image(img, prior_mask)`` with ``prior_mask=None`` bypasses every adapter: that is plain (modal) SAM-2.
+``track_frame`` is the one per-frame step used by the tracker, the trainer and the evaluator alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import NamedTuple
+
+import torch
+from sam2.modeling.sam2_base import SAM2Base
+
+ADAPTER_PREFIX = "image_encoder.trunk.sca."
+MEMORY_KEYS = ("maskmem_features", "maskmem_pos_enc", "obj_ptr")
+
+
+class FrameFeatures(NamedTuple):
+    """Encoder output of one frame, flattened the way SAM2Base's tracking code reads it."""
+
+    vision_feats: list[torch.Tensor]  # per level (HW, B, C)
+    vision_pos: list[torch.Tensor]  # per level (HW, B, C)
+    feat_sizes: list[tuple[int, int]]
+    top_features: torch.Tensor  # [B, C, h, w] stride-16 encoder output (before memory attention)
+
+    def take(self, index: slice | list[int]) -> FrameFeatures:
+        """The features of some batch entries (e.g. one object's), keeping the batch dimension."""
+        return FrameFeatures(
+            [f[:, index] for f in self.vision_feats],
+            [p[:, index] for p in self.vision_pos],
+            self.feat_sizes,
+            self.top_features[index],
+        )
+
+
+def new_memory() -> dict:
+    """An empty memory bank in SAM2Base's layout; callers insert each frame's output themselves."""
+    return {"cond_frame_outputs": {}, "non_cond_frame_outputs": {}}
+
+
+def memory_entry(out: dict) -> dict:
+    """The part of a frame's output that memory attention reads later; the rest need not be kept."""
+    return {k: out[k] for k in MEMORY_KEYS}
+
+
+class AmodalSAM2(SAM2Base):
+    """SAM2Base whose image encoder is an SCAImageEncoder (built from our YAML configs)."""
+
+    def forward_image(self, img_batch: torch.Tensor, prior_mask: torch.Tensor | None = None) -> dict:
+        """Encode a [B,3,S,S] normalised batch; ``prior_mask`` [B or 1,1,S,S] feeds the SCAs, None bypasses them."""
+        backbone_out = self.image_encoder(img_batch, prior_mask)
+        if self.use_high_res_features_in_sam:
+            backbone_out["backbone_fpn"][0] = self.sam_mask_decoder.conv_s0(backbone_out["backbone_fpn"][0])
+            backbone_out["backbone_fpn"][1] = self.sam_mask_decoder.conv_s1(backbone_out["backbone_fpn"][1])
+        return backbone_out
+
+    def encode(self, img_batch: torch.Tensor, prior_mask: torch.Tensor | None = None) -> FrameFeatures:
+        """forward_image + SAM2Base._prepare_backbone_features, in one call."""
+        backbone_out = self.forward_image(img_batch, prior_mask)
+        _, feats, pos, sizes = self._prepare_backbone_features(backbone_out)
+        return FrameFeatures(feats, pos, sizes, backbone_out["vision_features"])
+
+    def track_frame(
+        self,
+        frame_idx: int,
+        feats: FrameFeatures,
+        memory: dict,
+        *,
+        is_cond: bool,
+        num_frames: int,
+        point_inputs: dict | None = None,
+        mask_inputs: torch.Tensor | None = None,
+        reverse: bool = False,
+        run_mem_encoder: bool = True,
+    ) -> dict:
+        """One SAM-2 tracking step. Unlike ``SAM2Base.track_step`` it always returns the object score logits, IoU
+        predictions and multimask logits (needed for training), in train and eval mode alike.
+
+        ``is_cond`` marks a prompted frame; the first prompted frame of a memory bank (empty memory) is the
+        initial conditioning frame. The caller stores ``memory_entry(out)`` into ``memory`` afterwards.
+        """
+        is_init = is_cond and not memory["cond_frame_outputs"]
+        out, sam_outputs, _, _ = self._track_step(
+            frame_idx,
+            is_init,
+            feats.vision_feats,
+            feats.vision_pos,
+            feats.feat_sizes,
+            point_inputs,
+            mask_inputs,
+            memory,
+            int(num_frames),
+            reverse,
+            None,
+        )
+        _, high_res_multimasks, ious, low_res_masks, high_res_masks, obj_ptr, object_score_logits = sam_outputs
+        out.update(
+            pred_masks=low_res_masks,
+            pred_masks_high_res=high_res_masks,
+            multimasks_high_res=high_res_multimasks,
+            ious=ious,
+            obj_ptr=obj_ptr,
+            object_score_logits=object_score_logits,
+            top_features=feats.top_features,
+        )
+        self._encode_memory_in_output(
+            feats.vision_feats, feats.feat_sizes, point_inputs, run_mem_encoder, high_res_masks, object_score_logits, out
+        )
+        return out
+
+    def adapter_parameters(self) -> Iterator[tuple[str, torch.nn.Parameter]]:
+        """(name, parameter) of every Spatial Completion Adapter."""
+        return ((n, p) for n, p in self.named_parameters() if n.startswith(ADAPTER_PREFIX))
+
+    def base_parameters(self) -> Iterator[tuple[str, torch.nn.Parameter]]:
+        """(name, parameter) of everything that plain SAM-2 has (all but the adapters)."""
+        return ((n, p) for n, p in self.named_parameters() if not n.startswith(ADAPTER_PREFIX))

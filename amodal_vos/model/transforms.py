@@ -1,0 +1,56 @@
+"""Frames and prompts into model space (square S x S, ImageNet-normalised) and masks back to frame size.
+
+sam2.utils.transforms needs torchvision, which we do not install; these few lines replace it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+def frames_to_input(frames: np.ndarray | torch.Tensor, size: int, device: torch.device | str = "cpu") -> torch.Tensor:
+    """uint8 RGB frames [B, H, W, 3] (or one [H, W, 3]) -> float [B, 3, S, S], resized and ImageNet-normalised."""
+    x = torch.as_tensor(frames)
+    if x.dim() == 3:
+        x = x[None]
+    x = x.to(device).permute(0, 3, 1, 2).float().div_(255.0)
+    if x.shape[-2:] != (size, size):
+        x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False, antialias=True)
+    mean = torch.tensor(IMAGENET_MEAN, device=x.device).view(1, 3, 1, 1)
+    std = torch.tensor(IMAGENET_STD, device=x.device).view(1, 3, 1, 1)
+    return (x - mean) / std
+
+
+def boxes_to_input(boxes: torch.Tensor, hw: tuple[int, int], size: int) -> torch.Tensor:
+    """xyxy boxes in frame pixels -> xyxy in model-input pixels (0..S)."""
+    h, w = hw
+    scale = torch.tensor([size / w, size / h, size / w, size / h], dtype=torch.float32)
+    return torch.as_tensor(boxes, dtype=torch.float32) * scale
+
+
+def points_to_input(points: torch.Tensor, hw: tuple[int, int], size: int) -> torch.Tensor:
+    """[..., 2] (x, y) points in frame pixels -> model-input pixels."""
+    h, w = hw
+    return torch.as_tensor(points, dtype=torch.float32) * torch.tensor([size / w, size / h])
+
+
+def box_prompt(boxes: torch.Tensor) -> dict:
+    """[B, 4] xyxy boxes in model-input pixels -> SAM-2 point inputs (a box is two corners labelled 2 and 3)."""
+    boxes = torch.as_tensor(boxes, dtype=torch.float32).reshape(-1, 4)
+    labels = torch.tensor([[2, 3]], dtype=torch.int32).expand(len(boxes), 2)
+    return {"point_coords": boxes.view(-1, 2, 2), "point_labels": labels.contiguous()}
+
+
+def point_prompt(points: torch.Tensor, labels: torch.Tensor) -> dict:
+    """[B, P, 2] points in model-input pixels and [B, P] labels (1 positive, 0 negative) -> SAM-2 point inputs."""
+    return {"point_coords": torch.as_tensor(points, dtype=torch.float32), "point_labels": torch.as_tensor(labels).int()}
+
+
+def logits_to_frame(logits: torch.Tensor, hw: tuple[int, int]) -> torch.Tensor:
+    """[B, 1, S, S] mask logits -> [B, H, W] logits at frame size (threshold at 0 for the binary mask)."""
+    return F.interpolate(logits.float(), size=hw, mode="bilinear", align_corners=False)[:, 0]

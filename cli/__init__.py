@@ -1,0 +1,1 @@
+"""amodal-vos command line."""

@@ -1,0 +1,39 @@
+"""The `amodal-vos` command group: every subcommand reports a UserError as one line and exits with code 2."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from amodal_vos.errors import UserError
+
+
+class _Group(click.Group):
+    """Click group that turns UserError (and Ctrl-C) into a one-line message instead of a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except UserError as err:
+            click.echo(f"error: {err}", err=True)
+            sys.exit(2)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="amodal-vos")
+def cli() -> None:
+    """amodal-vos: track objects through video and predict their amodal (whole-shape) masks."""
+
+
+def _register() -> None:
+    """Attach the subcommands; each lives in its own module under cli/."""
+    from amodal_vos.cli import info
+
+    cli.add_command(info.info)
+
+
+_register()
