@@ -70,3 +70,10 @@ def mask_to_box(mask: torch.Tensor | np.ndarray) -> tuple[torch.Tensor, torch.Te
     boxes = torch.stack([x0, y0, x1, y1], dim=1).float()
     boxes[~valid] = 0
     return boxes, valid
+
+
+def next_boxes(pred_mask: torch.Tensor, last_boxes: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Progressive Mspec (paper III-E): each object's next box is the box of its predicted mask [B, H, W], or its
+    last good box where the prediction is empty (object lost). Returns (boxes [B, 4], found [B])."""
+    boxes, found = mask_to_box(pred_mask)
+    return torch.where(found[:, None], boxes, torch.as_tensor(last_boxes, dtype=boxes.dtype)), found
