@@ -35,5 +35,11 @@ def _register() -> None:
 
     cli.add_command(info.info)
 
+    from amodal_vos.cli import eval as eval_cli
+    from amodal_vos.cli import train
+
+    cli.add_command(train.train)
+    cli.add_command(eval_cli.eval_cmd)
+
 
 _register()

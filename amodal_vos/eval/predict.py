@@ -1,0 +1,112 @@
+"""The evaluator's inference seam: ``predictor(clip, prompts, adapters=..., oracle=...) -> {obj_id: [T, H, W] bool}``.
+
+``RolloutPredictor`` runs the same no-grad rollout as training (train/rollout.py: the prompt frame conditions the
+memory bank, later frames take Mspec from the previous prediction's enlarged box, memory pruned as it goes), one
+batch per group of objects prompted on the same frame, frames converted one at a time. Masks come back at the
+clip's full resolution (logits resized, thresholded at 0). Frames before an object's prompt frame stay empty.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from amodal_vos.data.sample import Clip
+from amodal_vos.errors import UserError
+from amodal_vos.model.amodal_sam2 import AmodalSAM2
+from amodal_vos.model.prior import mask_to_box
+from amodal_vos.model.transforms import box_prompt, boxes_to_input, frames_to_input, logits_to_frame
+from amodal_vos.train.batch import resize_masks
+from amodal_vos.train.prompts import Prompt
+from amodal_vos.train.rollout import rollout
+
+PROMPT_MODES = ("visible-box", "amodal-box", "visible-mask")
+
+
+@dataclass
+class ObjectPrompt:
+    """Where and how one object is prompted: a frame and an xyxy box in frame pixels, or a mask."""
+
+    obj_id: int
+    frame: int
+    box: np.ndarray | None = None
+    mask: np.ndarray | None = None
+
+
+def make_prompts(clip: Clip, mode: str = "visible-box") -> list[ObjectPrompt]:
+    """The default protocol prompt per object: on its first frame with a visible part, its GT visible box (or
+    amodal box / visible mask). Objects never visible are left out."""
+    if mode not in PROMPT_MODES:
+        raise UserError(f"unknown prompt mode {mode!r}; choose one of {', '.join(PROMPT_MODES)}")
+    prompts = []
+    for obj in clip.objects:
+        seen = np.nonzero(obj.visible.reshape(len(obj.visible), -1).any(1))[0]
+        if len(seen) == 0:
+            continue
+        t = int(seen[0])
+        if mode == "visible-mask":
+            prompts.append(ObjectPrompt(obj.obj_id, t, mask=obj.visible[t]))
+            continue
+        src = obj.amodal[t] if mode == "amodal-box" else obj.visible[t]
+        prompts.append(ObjectPrompt(obj.obj_id, t, box=mask_to_box(src)[0][0].numpy()))
+    return prompts
+
+
+class RolloutPredictor:
+    """No-grad tracking with a model, through the training rollout (until amodal_vos.tracking serves the evaluator)."""
+
+    def __init__(self, model: AmodalSAM2) -> None:
+        self.model = model.eval()
+        self.size = int(model.image_size)
+        self.device = next(model.parameters()).device
+
+    def _prompt(self, group: list[ObjectPrompt], hw: tuple[int, int]) -> Prompt:
+        if group[0].mask is not None:
+            masks = resize_masks(np.stack([p.mask for p in group]), self.size)
+            boxes, _ = mask_to_box(masks)
+            return Prompt("mask", None, masks[:, None].float().to(self.device), boxes)
+        boxes = boxes_to_input(torch.as_tensor(np.stack([p.box for p in group])), hw, self.size)
+        pts = {k: v.to(self.device) for k, v in box_prompt(boxes).items()}
+        return Prompt("box", pts, None, boxes)
+
+    @torch.no_grad()
+    def __call__(
+        self, clip: Clip, prompts: list[ObjectPrompt], *, adapters: bool = True, oracle: bool = False
+    ) -> dict[int, np.ndarray]:
+        """Masks [T, H, W] bool per prompted object. ``oracle`` prompts every frame with the GT visible box."""
+        hw = clip.size
+        t_len = clip.num_frames
+        result = {p.obj_id: np.zeros((t_len, *hw), bool) for p in prompts}
+        by_id = {o.obj_id: o for o in clip.objects}
+        for start in sorted({p.frame for p in prompts}):
+            group = [p for p in prompts if p.frame == start]
+            oracle_boxes = None
+            if oracle:
+                vis = np.stack([by_id[p.obj_id].visible[start:] for p in group])  # [B, T', H, W]
+                boxes = torch.stack([mask_to_box(v)[0] for v in vis])  # empty frames give a zero box
+                oracle_boxes = boxes_to_input(boxes, hw, self.size)
+            prompt = self._prompt(group, hw)
+            masks = np.zeros((len(group), t_len - start, *hw), bool)
+
+            def keep(t: int, out: dict, masks: np.ndarray = masks) -> None:
+                masks[:, t] = (logits_to_frame(out["pred_masks_high_res"], hw) > 0).cpu().numpy()
+
+            def frame_at(t: int, start: int = start) -> torch.Tensor:
+                return frames_to_input(clip.frames[start + t], self.size, self.device)
+
+            rollout(
+                self.model,
+                frame_at,
+                prompt,
+                adapters=adapters,
+                oracle_boxes=oracle_boxes,
+                prune=True,
+                num_frames=t_len - start,
+                size=self.size,
+                on_frame=keep,
+            )
+            for i, p in enumerate(group):
+                result[p.obj_id][start:] = masks[i]
+        return result
