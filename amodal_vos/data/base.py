@@ -95,6 +95,8 @@ class ClipDataset(ABC):
     def sample_clip(self, i: int, num_frames: int, rng: np.random.Generator) -> Clip:
         """A random window of ``num_frames`` consecutive frames of item i (the whole item when it is shorter;
         images give 1-frame clips)."""
+        if num_frames < 1:
+            raise ValueError(f"num_frames must be >= 1, got {num_frames}")
         i = self._check_index(i)
         total = self.num_frames(i)
         t = min(int(num_frames), total)

@@ -30,7 +30,7 @@ class SynthConfig:
     semi_axis: tuple[float, float] = (11.0, 20.0)  # body semi-major axis, before the per-kind factor
     speed: tuple[float, float] = (1.5, 4.0)  # px per frame
     max_turn: float = 0.15  # rad per frame
-    cluster_spread: float = 0.18  # start positions: N(cluster centre, spread * min(H, W)), so paths cross
+    cluster_spread: float = 0.16  # start positions: N(cluster centre, spread * min(H, W)), so paths cross
     school_radius: float = (
         0.25  # fish farther than this * min(H, W) from the others steer back (keeps long clips crossing)
     )
