@@ -47,8 +47,10 @@ def generator_vs_encoder(clips: int) -> None:
             gen_t.append(t1 - t0)
             enc_t.append(t2 - t1)
     ratio = statistics.median(g / e for g, e in zip(gen_t, enc_t, strict=True))
-    print(f"[1] generate_clip 128x128x8: {1e3 * statistics.median(gen_t):.1f} ms/clip (median of {clips}); "
-          f"small encoder on the 8 frames: {1e3 * statistics.median(enc_t):.1f} ms; ratio generator/encoder {ratio:.3f}")
+    print(
+        f"[1] generate_clip 128x128x8: {1e3 * statistics.median(gen_t):.1f} ms/clip (median of {clips}); "
+        f"small encoder on the 8 frames: {1e3 * statistics.median(enc_t):.1f} ms; ratio generator/encoder {ratio:.3f}"
+    )
 
 
 def writer_scaling(videos: int) -> None:
@@ -60,9 +62,11 @@ def writer_scaling(videos: int) -> None:
             write_fishbowl(Path(tmp) / f"w{workers}", videos, seed=0, cfg=cfg, workers=workers)
             times[workers] = time.perf_counter() - t0
     per_video = times[2] / videos
-    print(f"[2] writer, {videos} videos of 64 frames at 256x256: 1 process {times[1]:.1f} s, 2 processes "
-          f"{times[2]:.1f} s, speed-up {times[1] / times[2]:.2f}x; 200 videos at this rate: {200 * per_video:.0f} s "
-          f"(goal 300 s, ratio {200 * per_video / 300:.2f})")
+    print(
+        f"[2] writer, {videos} videos of 64 frames at 256x256: 1 process {times[1]:.1f} s, 2 processes "
+        f"{times[2]:.1f} s, speed-up {times[1] / times[2]:.2f}x; 200 videos at this rate: {200 * per_video:.0f} s "
+        f"(goal 300 s, ratio {200 * per_video / 300:.2f})"
+    )
 
 
 def occlusion_stats(clips: int) -> None:
@@ -71,10 +75,12 @@ def occlusion_stats(clips: int) -> None:
         clip = generate_clip(np.random.default_rng([12345, seed]))
         stats.add_tracks(clip.objects, clip.num_frames)
         with_occ += bool(clip.meta["occluders"])
-    print(f"[3] {clips} default clips: {stats.objects} objects, {stats.object_frames} object-frames, "
-          f"{100 * stats.occluded_share:.1f} % occluded, mean occluded fraction {100 * stats.mean_occluded_fraction:.1f} %, "
-          f"{100 * with_occ / clips:.0f} % of clips with static occluders, "
-          f"{stats.objects_ever_occluded} objects occluded at least once")
+    print(
+        f"[3] {clips} default clips: {stats.objects} objects, {stats.object_frames} object-frames, "
+        f"{100 * stats.occluded_share:.1f} % occluded, mean occluded fraction {100 * stats.mean_occluded_fraction:.1f} %, "
+        f"{100 * with_occ / clips:.0f} % of clips with static occluders, "
+        f"{stats.objects_ever_occluded} objects occluded at least once"
+    )
 
 
 def main() -> None:

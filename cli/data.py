@@ -83,7 +83,7 @@ def synth_fishbowl(
 ) -> None:
     """Write VIDEOS synthetic fish videos to OUT in the FISHBOWL raw layout (video.mp4, objects.json with visible
     masks, single-fish renders with the amodal masks, recording.json)."""
-    from amodal_vos.data.fishbowl_writer import iter_write_fishbowl
+    from amodal_vos.data.fishbowl_writer import check_request, write_fishbowl
     from amodal_vos.data.synthetic import SynthConfig
 
     width, height = _pair(size, "x", "--size")
@@ -95,13 +95,10 @@ def synth_fishbowl(
     cfg = SynthConfig(width=width, height=height, num_frames=frames, num_fish=fish_range)
     workers = workers or max(1, min(2, os.cpu_count() or 1, videos))
     start = time.perf_counter()
-    scenes = iter_write_fishbowl(
-        out, videos, seed, cfg, workers, layout, force
-    )  # checks and prepares OUT first
+    check_request(out, videos, cfg, layout, force)  # one-line errors before the progress bar appears
     with _progress() as bar:
         task = bar.add_task(f"writing {out}", total=videos)
-        for _ in scenes:
-            bar.advance(task)
+        write_fishbowl(out, videos, seed, cfg, workers, layout, force, on_done=lambda _: bar.advance(task))
     click.echo(
         f"wrote {videos} videos ({width}x{height}, {frames} frames) to {out} in {time.perf_counter() - start:.1f} s"
     )

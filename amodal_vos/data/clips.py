@@ -34,7 +34,8 @@ def resize_frames(frames: np.ndarray, hw: tuple[int, int]) -> np.ndarray:
 
 def resize_clip(clip: Clip, size: int | tuple[int, int]) -> Clip:
     """A copy of ``clip`` at ``size`` (S for S x S, as the model takes it, or (H, W)); aspect is not kept, as in
-    SAM-2's own resize. Frames, unoccluded frames, masks and ``meta["boxes"]`` are all rescaled."""
+    SAM-2's own resize. Frames, unoccluded frames, masks, ``meta["boxes"]`` and TAOS's ``meta["occluder_mask"]``
+    are all rescaled."""
     hw = (size, size) if isinstance(size, int) else (int(size[0]), int(size[1]))
     h0, w0 = clip.size
     if (h0, w0) == hw:
@@ -48,6 +49,8 @@ def resize_clip(clip: Clip, size: int | tuple[int, int]) -> Clip:
     for per_obj in meta.get("boxes", {}).values():
         for kind, boxes in per_obj.items():
             per_obj[kind] = np.asarray(boxes, np.float32) * scale
+    if isinstance(meta.get("occluder_mask"), np.ndarray):
+        meta["occluder_mask"] = resize_masks(meta["occluder_mask"], hw)
     return Clip(
         frames=resize_frames(clip.frames, hw),
         objects=objects,

@@ -33,42 +33,43 @@ def video_frame_count(path: str | Path) -> int:
         return sum(1 for p in container.demux(stream) if p.pts is not None)
 
 
-def read_video_frames(path: str | Path, indices: Sequence[int] | None = None) -> np.ndarray:
-    """Frames ``indices`` (0-based, any order, repeats allowed) of a video as [T, H, W, 3] uint8 RGB; all frames
-    when ``indices`` is None. Only the frames between the first and last requested index are converted."""
+def _decode(path: str | Path, wanted: list[int] | None, seek: bool) -> dict[int, np.ndarray]:
+    """Decoded frames by index: all of them (``wanted`` None), or those in ``wanted`` (sorted), seeking first to
+    the keyframe before the first one when ``seek``. Indices come from timestamps."""
+    got: dict[int, np.ndarray] = {}
     with _open(path) as container:
         stream = container.streams.video[0]
         fps = stream.average_rate or stream.guessed_rate or 30
         start = stream.start_time or 0
         tb = stream.time_base
-
-        def index_of(frame) -> int:
-            return int(round(float((frame.pts - start) * tb * fps))) if frame.pts is not None else -1
-
-        wanted = None if indices is None else sorted(set(int(i) for i in indices))
-        got: dict[int, np.ndarray] = {}
-        if wanted:
-            first = wanted[0]
-            if first > 0:
-                container.seek(start + int(first / (fps * tb)), stream=stream, backward=True, any_frame=False)
+        if seek and wanted and wanted[0] > 0:
+            container.seek(start + int(wanted[0] / (fps * tb)), stream=stream, backward=True, any_frame=False)
+        keep = None if wanted is None else set(wanted)
         pos = -1
         for frame in container.decode(stream):
-            idx = index_of(frame)
-            pos = idx if idx >= 0 else pos + 1
-            if wanted is None:
-                got[pos] = frame.to_ndarray(format="rgb24")
-                continue
-            if pos > wanted[-1]:
+            pos = int(round(float((frame.pts - start) * tb * fps))) if frame.pts is not None else pos + 1
+            if keep is not None and pos > wanted[-1]:
                 break
-            if pos in wanted:
+            if keep is None or pos in keep:
                 got[pos] = frame.to_ndarray(format="rgb24")
+    return got
+
+
+def read_video_frames(path: str | Path, indices: Sequence[int] | None = None) -> np.ndarray:
+    """Frames ``indices`` (0-based, any order, repeats allowed) of a video as [T, H, W, 3] uint8 RGB; all frames
+    when ``indices`` is None. Only the frames between the first and last requested index are converted; if the
+    seek lands past the first one (some containers), the window is decoded again from the start."""
+    wanted = None if indices is None else sorted({int(i) for i in indices})
+    if wanted is not None and not wanted:
+        return np.zeros((0, 0, 0, 3), np.uint8)
+    got = _decode(path, wanted, seek=True)
+    if wanted is not None and any(i not in got for i in wanted):
+        got = _decode(path, wanted, seek=False)
     order = sorted(got) if indices is None else [int(i) for i in indices]
     missing = [i for i in order if i not in got]
     if missing:
         raise UserError(f"{path}: frames {missing[:5]} not in the video ({len(got)} decoded)")
-    if not order:
-        return np.zeros((0, 0, 0, 3), np.uint8)
-    return np.stack([got[i] for i in order])
+    return np.stack([got[i] for i in order]) if order else np.zeros((0, 0, 0, 3), np.uint8)
 
 
 def write_video(

@@ -116,3 +116,13 @@ def test_distractor_lies_next_to_the_target_without_covering_it():
             pasted += 1
             assert not (out.meta["occluder_mask"] & obj.amodal[0]).any()
     assert pasted >= 10
+
+
+def test_resized_taos_clip_keeps_its_occluder_mask_in_step():
+    from amodal_vos.data.clips import resize_clip
+
+    source = TAOSSource(ToyDataset(), TAOSConfig(unoccluded_share=0.0))
+    clip = resize_clip(source.sample(np.random.default_rng(2)), 32)
+    obj = clip.objects[0]
+    assert clip.unoccluded.shape == (1, 32, 32, 3) and clip.meta["occluder_mask"].shape == (32, 32)
+    np.testing.assert_array_equal(obj.visible[0], obj.amodal[0] & ~clip.meta["occluder_mask"])

@@ -113,3 +113,18 @@ def test_video_formats_are_detected(fishbowl_root, savos_root, movid_root):
     assert detect_format(fishbowl_root[0]) == "fishbowl"
     assert detect_format(savos_root[0]) == "fishbowl-savos"
     assert detect_format(movid_root[0]) == "movid-a"
+
+
+def test_video_window_reads_match_full_decode(tmp_path):
+    from amodal_vos.data.video import read_video_frames, video_frame_count, write_video
+
+    frames = np.zeros((40, 16, 24, 3), np.uint8)
+    frames[:, :, :, 0] = np.arange(40)[:, None, None] * 6  # each frame a different flat red level
+    write_video(tmp_path / "v.mp4", frames, gop=8)
+    assert video_frame_count(tmp_path / "v.mp4") == 40
+    full = read_video_frames(tmp_path / "v.mp4")
+    assert len(full) == 40
+    part = read_video_frames(tmp_path / "v.mp4", [33, 17, 18, 17])  # after keyframes, out of order, repeated
+    np.testing.assert_array_equal(part, full[[33, 17, 18, 17]])
+    with pytest.raises(UserError, match="not in the video"):
+        read_video_frames(tmp_path / "v.mp4", [39, 40])
