@@ -56,6 +56,7 @@ class FishbowlRaw(ClipDataset):
         if not self.scenes:
             raise UserError(f"fishbowl: no scene folders (video.mp4 + objects.json) under {base}")
         self._num_frames: dict[int, int] = {}
+        self._last: tuple[int, list[dict]] | None = None
 
     @classmethod
     def detect(cls, root: Path) -> bool:
@@ -75,10 +76,13 @@ class FishbowlRaw(ClipDataset):
         return 30.0
 
     def _objects(self, i: int) -> list[dict]:
-        objs = _read_json(self.scenes[i] / "objects.json")
-        if not isinstance(objs, list):
-            raise UserError(f"fishbowl: {self.scenes[i] / 'objects.json'} is not a list of fish")
-        return objs
+        """The scene's objects.json (the last one read is kept: load() needs it twice)."""
+        if self._last is None or self._last[0] != i:
+            objs = _read_json(self.scenes[i] / "objects.json")
+            if not isinstance(objs, list):
+                raise UserError(f"fishbowl: {self.scenes[i] / 'objects.json'} is not a list of fish")
+            self._last = (i, objs)
+        return self._last[1]
 
     def num_frames(self, i: int) -> int:
         if i not in self._num_frames:
