@@ -31,9 +31,10 @@ def cli() -> None:
 
 def _register() -> None:
     """Attach the subcommands; each lives in its own module under cli/."""
-    from amodal_vos.cli import info
+    from amodal_vos.cli import data, info
 
     cli.add_command(info.info)
+    cli.add_command(data.data)
 
     from amodal_vos.cli import eval as eval_cli
     from amodal_vos.cli import train
