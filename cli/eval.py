@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -41,6 +42,15 @@ def _size(value: str) -> tuple[int, int]:
 )
 @click.option("--occluded-objects-only", is_flag=True, help="Score only objects occluded on some frame.")
 @click.option("--no-baselines", is_flag=True, help="Skip the modal and copied-mask baselines.")
+@click.option(
+    "--min-prompt-px",
+    default=1,
+    show_default=True,
+    help="Prompt an object on its first frame with this many visible pixels.",
+)
+@click.option(
+    "--min-prompt-frac", default=0.0, show_default=True, help="... and this share of its amodal area visible."
+)
 @click.option("--max-frames", type=click.IntRange(min=1), help="Use only the first N frames of each clip.")
 @click.option("--max-clips", type=click.IntRange(min=1), help="Use only the first N clips of a dataset.")
 @click.option(
@@ -55,7 +65,8 @@ def _size(value: str) -> tuple[int, int]:
     help="CPU threads for torch (1 is much faster on a busy machine).",
 )
 def eval_cmd(dataset, checkpoint, data_root, split, seed, num_clips, frames, size, prompt, box_oracle, exclude_unoccluded,
-             occluded_objects_only, no_baselines, max_frames, max_clips, out, device, threads) -> None:  # fmt: skip
+             occluded_objects_only, no_baselines, min_prompt_px, min_prompt_frac, max_frames, max_clips, out, device,
+             threads) -> None:  # fmt: skip
     """Evaluate CHECKPOINT on DATASET: 'synthetic' (generated from --seed) or a dataset format read from --data-root
     (fishbowl, fishbowl-savos, movid-a, ... or 'auto'). Default prompt: the GT visible box on each object's first
     visible frame, then no further input. Prints a table; writes per-object results as JSON and CSV."""
@@ -95,5 +106,6 @@ def eval_cmd(dataset, checkpoint, data_root, split, seed, num_clips, frames, siz
     out_dir = Path(out) if out else Path(checkpoint).parent / f"eval-{clips.description['dataset']}"
     extra = {"checkpoint": str(checkpoint), "data": clips.description, "iterations": meta.get("iterations")}
     paths = write_results(result, out_dir, extra)
-    Console().print(results_table(result, title=f"{Path(checkpoint).name} on {clips.description['dataset']}"))
+    table = results_table(result, title=f"{Path(checkpoint).name} on {clips.description['dataset']}")
+    Console(width=None if sys.stdout.isatty() else 132).print(table)  # logs get the whole table on one line
     console.print(f"per-object results: {paths[0]}, {paths[1]}")

@@ -31,9 +31,16 @@ class EvalOptions:
     occluded_objects_only: bool = False
     baselines: bool = True
     max_frames: int | None = None
+    min_prompt_px: int = 1
+    min_prompt_frac: float = 0.0
 
     def describe(self) -> str:
-        parts = [f"prompt: GT {self.prompt.replace('-', ' ')} on each object's first visible frame"]
+        seen = "visible"
+        if self.min_prompt_px > 1 or self.min_prompt_frac > 0:
+            seen = (
+                f"visible (>= {self.min_prompt_px} px and >= {self.min_prompt_frac:.0%} of its amodal area)"
+            )
+        parts = [f"prompt: GT {self.prompt.replace('-', ' ')} on each object's first {seen} frame"]
         parts.append("GT visible box on every frame (oracle)" if self.box_oracle else "then no further input")
         if self.exclude_unoccluded:
             parts.append("only frames with an occluded region scored")
@@ -103,7 +110,7 @@ def copy_first(masks: dict[int, np.ndarray], prompts: list[ObjectPrompt]) -> dic
 def evaluate_clip(predictor: Callable, clip: Clip, options: EvalOptions) -> list[dict]:
     """Rows (method + per-object scores) for one clip."""
     clip = truncate(clip, options.max_frames)
-    prompts = make_prompts(clip, options.prompt)
+    prompts = make_prompts(clip, options.prompt, options.min_prompt_px, options.min_prompt_frac)
     if options.occluded_objects_only:
         occluded = {o.obj_id for o in clip.objects if o.occluded.any()}
         prompts = [p for p in prompts if p.obj_id in occluded]

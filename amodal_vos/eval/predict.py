@@ -35,14 +35,20 @@ class ObjectPrompt:
     mask: np.ndarray | None = None
 
 
-def make_prompts(clip: Clip, mode: str = "visible-box") -> list[ObjectPrompt]:
-    """The default protocol prompt per object: on its first frame with a visible part, its GT visible box (or
-    amodal box / visible mask). Objects never visible are left out."""
+def make_prompts(
+    clip: Clip, mode: str = "visible-box", min_px: int = 1, min_frac: float = 0.0
+) -> list[ObjectPrompt]:
+    """The default protocol prompt per object: on its first frame with a visible part (of at least ``min_px``
+    pixels and ``min_frac`` of its amodal area), its GT visible box (or amodal box / visible mask). Objects never
+    visible enough are left out."""
     if mode not in PROMPT_MODES:
         raise UserError(f"unknown prompt mode {mode!r}; choose one of {', '.join(PROMPT_MODES)}")
     prompts = []
     for obj in clip.objects:
-        seen = np.nonzero(obj.visible.reshape(len(obj.visible), -1).any(1))[0]
+        t_len = len(obj.visible)
+        vis = obj.visible.reshape(t_len, -1).sum(1)
+        amo = obj.amodal.reshape(t_len, -1).sum(1)
+        seen = np.nonzero((vis >= max(min_px, 1)) & (vis >= min_frac * amo))[0]
         if len(seen) == 0:
             continue
         t = int(seen[0])

@@ -8,7 +8,7 @@ denominator makes the mean over data-parallel ranks equal to the mean over the g
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import torch
 
@@ -28,6 +28,7 @@ from amodal_vos.train.losses import (
     regional_loss,
     seg_loss,
 )
+from amodal_vos.train.settings import settings_from_dict
 
 TARGETS = ("amodal", "visible")
 
@@ -38,9 +39,7 @@ class LossConfig:
 
     seg: float = 1.0
     bce: float = 10.0  # alpha of L_seg = Dice + alpha * BCE
-    occ_bce: float = (
-        0.0  # extra BCE weight on the target's hidden pixels (amodal targets): stresses completion
-    )
+    occ_bce: float = 0.0  # extra BCE weight on the target's hidden pixels (amodal targets only)
     iou: float = 1.0
     obj: float = 1.0
     reg: float = 0.0
@@ -53,11 +52,7 @@ class LossConfig:
 
     @classmethod
     def from_dict(cls, cfg: dict | None) -> LossConfig:
-        cfg = dict(cfg or {})
-        known = {f.name for f in fields(cls)}
-        if set(cfg) - known:
-            raise UserError(f"unknown loss setting(s) {sorted(set(cfg) - known)}; known: {sorted(known)}")
-        return cls(**{k: float(v) if k not in ("adv_crop", "point_num") else int(v) for k, v in cfg.items()})
+        return settings_from_dict(cls, cfg, "loss")
 
 
 @dataclass

@@ -3,8 +3,9 @@ inside the visible part, or the visible mask, all on a clip's first frame, in mo
 
 One prompt kind per batch (SAM-2 batches point prompts of one length and picks multimask output per batch); the
 random draws per sample come from that sample's own generator, so a sample's prompt does not depend on which rank
-or batch it lands in. ``spec_box`` is the box whose 20% enlargement is the first frame's Mspec; None means the
-whole image (a click gives no extent).
+or batch it lands in. ``spec_box`` is the box whose 20% enlargement is the first frame's Mspec (None: the whole
+image). A click has no extent: the tracker takes its Mspec from the modal mask it segments on the prompt frame, which
+training stands in for with the jittered GT visible box.
 """
 
 from __future__ import annotations
@@ -95,7 +96,12 @@ def make_prompt(
     if kind == "point":
         pts = np.stack([sample_points(visible0[i].numpy(), num_points, rng) for i, rng in enumerate(rngs)])
         labels = torch.ones(len(rngs), num_points, dtype=torch.int32)
-        return Prompt("point", point_prompt(torch.from_numpy(pts), labels), None, None)
+        vis_box, _ = mask_to_box(visible0)
+        jitter = float(cfg.get("box_jitter", 0.0))
+        boxes = torch.stack(
+            [jitter_box(vis_box[i], rng.standard_normal(4), jitter, size) for i, rng in enumerate(rngs)]
+        )
+        return Prompt("point", point_prompt(torch.from_numpy(pts), labels), None, boxes)
     if kind == "mask":
         boxes, _ = mask_to_box(visible0)
         return Prompt("mask", None, visible0[:, None].float(), boxes)

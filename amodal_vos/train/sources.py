@@ -19,14 +19,7 @@ import numpy as np
 
 from amodal_vos.data.sample import Clip
 from amodal_vos.errors import UserError
-
-
-def _config(cls, cfg: dict, what: str):
-    """``cls(**cfg)`` with unknown keys reported as a UserError."""
-    try:
-        return cls(**cfg)
-    except TypeError as err:
-        raise UserError(f"bad {what} settings {cfg}: {err}") from None
+from amodal_vos.train.settings import settings_from_dict
 
 
 def _dataset(fmt: str, root: str | None, split: str | None, **kwargs):
@@ -49,7 +42,7 @@ def synthetic_source(**cfg):
     from amodal_vos.data.sampler import SyntheticSource
     from amodal_vos.data.synthetic import SynthConfig
 
-    return SyntheticSource(_config(SynthConfig, cfg, "synthetic data"))
+    return SyntheticSource(settings_from_dict(SynthConfig, cfg, "synthetic data"))
 
 
 def taos_source(root: str | None, format: str = "sa1b", split: str | None = None, max_side: int = 512, **cfg):
@@ -57,7 +50,9 @@ def taos_source(root: str | None, format: str = "sa1b", split: str | None = None
     the unoccluded image for the discriminator."""
     from amodal_vos.data.taos import TAOSConfig, TAOSSource
 
-    return TAOSSource([_dataset(format, root, split)], _config(TAOSConfig, cfg, "TAOS"), max_side=max_side)
+    return TAOSSource(
+        [_dataset(format, root, split)], settings_from_dict(TAOSConfig, cfg, "TAOS"), max_side=max_side
+    )
 
 
 class MixSource:

@@ -1,6 +1,7 @@
 """The training loop: stages of a recipe run one after another on one model; per stage a freeze preset, AdamW with
 warmup and cosine decay from lr to lr_end, and its objectives every step. One process, or DDP under torchrun;
-bf16 autocast on CUDA. The run folder holds ``state.pt`` (resume file, every ``save_every`` steps and at each stage
+bf16 autocast on CUDA, where the next step's batches are also built in a background thread (recipe ``prefetch``:
+auto/true/false). The run folder holds ``state.pt`` (resume file, every ``save_every`` steps and at each stage
 end), ``log.csv``, ``stage-<i>-<name>.safetensors`` after each stage and the final ``model.safetensors``.
 """
 
@@ -9,7 +10,9 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import torch
@@ -101,6 +104,8 @@ class Trainer:
         self.source_override = sources or {}
         self.quiet = quiet
         self._sources: dict[str, object] = {}
+        self._pool: ThreadPoolExecutor | None = None
+        self._pending: dict = {}
 
     # -- set-up -----------------------------------------------------------------------------------------------
     def _source(self, spec) -> object:
@@ -142,13 +147,10 @@ class Trainer:
         )
 
     # -- the loop ---------------------------------------------------------------------------------------------
-    def _step(self, stage: StageSpec, stage_start: int, iteration: int) -> dict[str, float]:
+    def _work(self, stage: StageSpec, iteration: int) -> list:
+        """This rank's batches of one step (a function of seed and iteration: safe to build ahead of time)."""
         r = self.recipe
-        generator = seed_torch(r.seed, iteration, self.info.rank)
-        lr = lr_at(stage, iteration - stage_start)
-        for group in self.optimizer.param_groups:
-            group["lr"] = lr
-        work = [
+        return [
             make_work(
                 spec,
                 self._source(spec),
@@ -161,6 +163,22 @@ class Trainer:
             )
             for i, spec in enumerate(stage.objectives)
         ]
+
+    def _next_work(self, stage: StageSpec, stage_end: int, iteration: int) -> list:
+        """The step's batches, prepared in a background thread while the previous step ran (when prefetching)."""
+        pending = self._pending.pop(iteration, None)
+        work = pending.result() if pending is not None else self._work(stage, iteration)
+        if self._pool is not None and iteration + 1 < stage_end:
+            self._pending[iteration + 1] = self._pool.submit(self._work, stage, iteration + 1)
+        return work
+
+    def _step(self, stage: StageSpec, stage_start: int, iteration: int) -> dict[str, float]:
+        r = self.recipe
+        generator = seed_torch(r.seed, iteration, self.info.rank)
+        lr = lr_at(stage, iteration - stage_start)
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        work = self._next_work(stage, stage_start + stage.iters, iteration)
         self.model.train()
         with autocast_for(self.info.device, str(r.raw.get("amp", "auto"))):
             total, parts, disc_inputs = self.step_module(work, self.disc, generator)
@@ -212,12 +230,29 @@ class Trainer:
     def run(self) -> Path:
         self.info: DistInfo = init_distributed(self.device_name)
         self._build()
+        prefetch = self.recipe.raw.get("prefetch", "auto")
+        if prefetch not in ("auto", True, False):
+            raise UserError(f"prefetch must be auto, true or false, got {prefetch!r}")
+        on = prefetch is True or (prefetch == "auto" and self.info.device.type == "cuda")
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="batches") if on else None
         state = load_state(self.out) if self.resume else None
         if state is None and not self.resume and (self.out / "state.pt").exists():
             raise UserError(
                 f"{self.out} already holds a run: pass --resume to continue it, or choose another --out"
             )
         iteration, wall0 = 0, 0.0
+        if state is not None and state.get("recipe") != self.recipe.name:
+            raise UserError(
+                f"{self.out} holds a run of recipe {state.get('recipe')!r}, not {self.recipe.name!r}"
+            )
+        final = self.out / "model.safetensors"
+        if state is not None and int(state["iteration"]) >= self.recipe.total_iters and final.is_file():
+            if self.info.is_main and not self.quiet:
+                print(
+                    f"{self.out} already finished {state['iteration']} iterations; weights: {final}",
+                    file=sys.stderr,
+                )
+            return final
         if state is not None:
             self.model.load_state_dict(state["model"])
             if self.disc is not None and "disc" in state:
@@ -278,8 +313,9 @@ class Trainer:
                         self._save(iteration, index, wall0 + time.perf_counter() - t0)
         finally:
             reporter.close()
+            if self._pool is not None:
+                self._pool.shutdown(wait=True, cancel_futures=True)
         wall = wall0 + time.perf_counter() - t0
-        final = self.out / "model.safetensors"
         if self.info.is_main:
             save_checkpoint(
                 self.model, final, self.meta(iteration, wall, self.recipe.stages[-1].name, metrics)

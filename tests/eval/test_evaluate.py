@@ -65,6 +65,11 @@ def test_prompts_sit_on_each_objects_first_visible_frame():
     assert [(p.obj_id, p.frame) for p in prompts] == [(1, 0), (2, 2)]
     assert prompts[0].box.tolist() == [2, 2, 8, 6]
     assert make_prompts(clip, "visible-mask")[1].mask.sum() == 24
+    assert make_prompts(clip, min_px=25) == []  # 24 visible pixels are too few
+    late_part = late.copy()
+    late_part[2, 2:6, 2:5] = False  # frame 2 shows half of object 2: below 60 %, frame 3 is the first
+    clip.objects[1] = ObjectTrack(2, a, late_part)
+    assert [(p.obj_id, p.frame) for p in make_prompts(clip, min_frac=0.6)] == [(1, 0), (2, 3)]
 
 
 def test_rollout_predictor_returns_full_resolution_masks_from_the_prompt_frame_on(shapes):

@@ -57,7 +57,8 @@ def test_killed_run_resumes_to_identical_weights(write_recipe, image_stage, amod
     """Two stages (image, then amodal with adversarial, regional and point terms); the process is SIGKILLed in the
     middle of the amodal stage, then resumed; the weights equal an uninterrupted run's."""
     path = write_recipe([image_stage, amodal_stage])
-    full = Trainer(load_recipe(path), tmp_path / "full", quiet=True).run()
+    # batches built ahead in a thread (as on CUDA) must not change anything either
+    full = Trainer(load_recipe(path, overrides=["prefetch=true"]), tmp_path / "full", quiet=True).run()
 
     run = tmp_path / "killed"
     # the shapes source SIGKILLs its own process after this many clips: 3 image steps x 4 + 2 amodal steps x 4 + 2
