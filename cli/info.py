@@ -13,5 +13,7 @@ def info() -> None:
     from amodal_vos import __version__
     from amodal_vos.model.build import list_configs
 
-    click.echo(f"amodal-vos {__version__}, torch {torch.__version__}, cuda available: {torch.cuda.is_available()}")
+    click.echo(
+        f"amodal-vos {__version__}, torch {torch.__version__}, cuda available: {torch.cuda.is_available()}"
+    )
     click.echo("model configs: " + ", ".join(list_configs()))

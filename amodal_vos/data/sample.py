@@ -21,7 +21,9 @@ class ObjectTrack:
 
     def __post_init__(self) -> None:
         if self.amodal.shape != self.visible.shape or self.amodal.ndim != 3:
-            raise ValueError(f"object {self.obj_id}: amodal {self.amodal.shape} and visible {self.visible.shape} must both be [T,H,W]")
+            raise ValueError(
+                f"object {self.obj_id}: amodal {self.amodal.shape} and visible {self.visible.shape} must both be [T,H,W]"
+            )
         self.amodal = self.amodal.astype(bool, copy=False)
         self.visible = self.visible.astype(bool, copy=False)
 
@@ -57,7 +59,9 @@ class Clip:
         t, h, w = self.frames.shape[:3]
         for obj in self.objects:
             if obj.amodal.shape != (t, h, w):
-                raise ValueError(f"clip {self.clip_id}: object {obj.obj_id} masks {obj.amodal.shape} != frames {(t, h, w)}")
+                raise ValueError(
+                    f"clip {self.clip_id}: object {obj.obj_id} masks {obj.amodal.shape} != frames {(t, h, w)}"
+                )
         if self.frame_ids is None:
             self.frame_ids = np.arange(t)
 

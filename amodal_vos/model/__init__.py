@@ -2,7 +2,12 @@
 
 from amodal_vos.model.amodal_sam2 import AmodalSAM2, FrameFeatures, memory_entry, new_memory
 from amodal_vos.model.build import DEFAULT_CONFIG, build_model, list_configs, load_config
-from amodal_vos.model.checkpoint import load_checkpoint, load_official_checkpoint, read_header, save_checkpoint
+from amodal_vos.model.checkpoint import (
+    load_checkpoint,
+    load_official_checkpoint,
+    read_header,
+    save_checkpoint,
+)
 from amodal_vos.model.freeze import FREEZE_PRESETS, apply_freeze
 
 __all__ = [

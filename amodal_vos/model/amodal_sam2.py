@@ -94,7 +94,9 @@ class AmodalSAM2(SAM2Base):
             reverse,
             None,
         )
-        _, high_res_multimasks, ious, low_res_masks, high_res_masks, obj_ptr, object_score_logits = sam_outputs
+        _, high_res_multimasks, ious, low_res_masks, high_res_masks, obj_ptr, object_score_logits = (
+            sam_outputs
+        )
         out.update(
             pred_masks=low_res_masks,
             pred_masks_high_res=high_res_masks,
@@ -105,7 +107,13 @@ class AmodalSAM2(SAM2Base):
             top_features=feats.top_features,
         )
         self._encode_memory_in_output(
-            feats.vision_feats, feats.feat_sizes, point_inputs, run_mem_encoder, high_res_masks, object_score_logits, out
+            feats.vision_feats,
+            feats.feat_sizes,
+            point_inputs,
+            run_mem_encoder,
+            high_res_masks,
+            object_score_logits,
+            out,
         )
         return out
 

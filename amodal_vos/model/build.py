@@ -42,7 +42,9 @@ def image_size_overrides(size: int) -> list[str]:
 
 
 def load_config(
-    config: str | Path | DictConfig = DEFAULT_CONFIG, overrides: Sequence[str] = (), image_size: int | None = None
+    config: str | Path | DictConfig = DEFAULT_CONFIG,
+    overrides: Sequence[str] = (),
+    image_size: int | None = None,
 ) -> DictConfig:
     """A shipped config name, a YAML path or a DictConfig, with dotlist ``overrides`` (``model.x=y``) applied."""
     if isinstance(config, DictConfig):
@@ -56,7 +58,9 @@ def load_config(
             cfg = OmegaConf.load(str(_config_dir() / f"{config}.yaml"))
             cfg.name = str(config)
         else:
-            raise UserError(f"unknown model config {str(config)!r}: give a YAML file or one of {', '.join(list_configs())}")
+            raise UserError(
+                f"unknown model config {str(config)!r}: give a YAML file or one of {', '.join(list_configs())}"
+            )
     extra = list(overrides) + (image_size_overrides(image_size) if image_size else [])
     if extra:
         try:

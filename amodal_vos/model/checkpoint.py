@@ -33,7 +33,9 @@ def check_state_dict(model: AmodalSAM2, state: dict, source: str, allow_missing_
     be absent when ``allow_missing_adapters``)."""
     own = model.state_dict()
     unexpected = sorted(k for k in state if k not in own)
-    missing = sorted(k for k in own if k not in state and not (allow_missing_adapters and k.startswith(ADAPTER_PREFIX)))
+    missing = sorted(
+        k for k in own if k not in state and not (allow_missing_adapters and k.startswith(ADAPTER_PREFIX))
+    )
     mismatched = sorted(k for k in state if k in own and tuple(state[k].shape) != tuple(own[k].shape))
     problems = []
     if missing:
@@ -52,7 +54,9 @@ def _read_torch_state(path: Path) -> dict:
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:
-        raise UserError(f"cannot read checkpoint {path}: {type(err).__name__}: {str(err).splitlines()[0][:200]}") from None
+        raise UserError(
+            f"cannot read checkpoint {path}: {type(err).__name__}: {str(err).splitlines()[0][:200]}"
+        ) from None
     state = obj.get("model", obj) if isinstance(obj, dict) else None
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise UserError(f"{path} is not a SAM-2 checkpoint: expected {{'model': state_dict}}")
@@ -71,7 +75,9 @@ def load_official_checkpoint(model: AmodalSAM2, path: str | Path) -> list[str]:
     return sorted(result.missing_keys)
 
 
-def save_checkpoint(model: AmodalSAM2, path: str | Path, meta: dict | None = None, half: bool = False) -> Path:
+def save_checkpoint(
+    model: AmodalSAM2, path: str | Path, meta: dict | None = None, half: bool = False
+) -> Path:
     """Write our checkpoint atomically (temporary file, then rename). ``half`` stores float16 weights."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -101,7 +107,9 @@ def read_header(path: str | Path) -> tuple[DictConfig, dict]:
         with safe_open(str(path), framework="pt") as f:
             header = f.metadata() or {}
     except (SafetensorError, OSError, ValueError) as err:
-        raise UserError(f"{path} is not a valid amodal-vos checkpoint (corrupt or wrong format: {err})") from None
+        raise UserError(
+            f"{path} is not a valid amodal-vos checkpoint (corrupt or wrong format: {err})"
+        ) from None
     if header.get("format") != FORMAT:
         raise UserError(f"{path} is not an amodal-vos checkpoint (format {header.get('format')!r})")
     return OmegaConf.create(header["config"]), json.loads(header.get("meta", "{}"))

@@ -33,11 +33,15 @@ class SCAHiera(Hiera):
     """sam2's Hiera trunk plus an SCA after each stage's first block; ``forward(x, prior_mask=None)`` skips every
     adapter when no prior is given, which is exactly the plain Hiera (the modal SAM-2 encoder)."""
 
-    def __init__(self, *args, sca_design: str = "bottleneck", sca_rank: int = 32, sca_layers: int = 3, **kwargs):
+    def __init__(
+        self, *args, sca_design: str = "bottleneck", sca_rank: int = 32, sca_layers: int = 3, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.stage_starts = [0] + [end + 1 for end in self.stage_ends[:-1]]
         self.sca = nn.ModuleList(
-            SpatialCompletionAdapter(self.blocks[i].dim_out, design=sca_design, rank=sca_rank, layers=sca_layers)
+            SpatialCompletionAdapter(
+                self.blocks[i].dim_out, design=sca_design, rank=sca_rank, layers=sca_layers
+            )
             for i in self.stage_starts
         )
 

@@ -50,7 +50,9 @@ class SpatialCompletionAdapter(nn.Module):
         self.design = design
         width = dim if design == "full" else rank
         self.down = None if design == "full" else nn.Conv2d(dim + 1, rank, 1)
-        self.layers = nn.ModuleList(GatedConv(width, width, separable=design == "separable") for _ in range(layers))
+        self.layers = nn.ModuleList(
+            GatedConv(width, width, separable=design == "separable") for _ in range(layers)
+        )
         self.up = None if design == "full" else nn.Conv2d(rank, dim, 1)
         self._zero_init()
 

@@ -13,7 +13,9 @@ IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
-def frames_to_input(frames: np.ndarray | torch.Tensor, size: int, device: torch.device | str = "cpu") -> torch.Tensor:
+def frames_to_input(
+    frames: np.ndarray | torch.Tensor, size: int, device: torch.device | str = "cpu"
+) -> torch.Tensor:
     """uint8 RGB frames [B, H, W, 3] (or one [H, W, 3]) -> float [B, 3, S, S], resized and ImageNet-normalised."""
     x = torch.as_tensor(frames)
     if x.dim() == 3:
@@ -48,7 +50,10 @@ def box_prompt(boxes: torch.Tensor) -> dict:
 
 def point_prompt(points: torch.Tensor, labels: torch.Tensor) -> dict:
     """[B, P, 2] points in model-input pixels and [B, P] labels (1 positive, 0 negative) -> SAM-2 point inputs."""
-    return {"point_coords": torch.as_tensor(points, dtype=torch.float32), "point_labels": torch.as_tensor(labels).int()}
+    return {
+        "point_coords": torch.as_tensor(points, dtype=torch.float32),
+        "point_labels": torch.as_tensor(labels).int(),
+    }
 
 
 def logits_to_frame(logits: torch.Tensor, hw: tuple[int, int]) -> torch.Tensor:
