@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -38,16 +39,18 @@ class FrameMasks:
         """Hidden part of each object: amodal minus visible; None without a visible pass."""
         return None if self.visible is None else self.amodal & ~self.visible
 
+    @cached_property
     def occlusion_rates(self) -> np.ndarray | None:
-        """Share of each amodal mask that is hidden, [N] (0 where the amodal mask is empty)."""
+        """Share of each amodal mask that is hidden, [N] (0 where the amodal mask is empty; computed once)."""
         if self.visible is None:
             return None
         area = self.amodal.reshape(len(self), -1).sum(1)
         hidden = self.occluded.reshape(len(self), -1).sum(1)
         return np.where(area > 0, hidden / np.maximum(area, 1), 0.0)
 
+    @cached_property
     def boxes(self) -> list[tuple[int, int, int, int] | None]:
-        """Amodal bounding box (x0, y0, x1, y1) of each object, None where its mask is empty."""
+        """Amodal bounding box (x0, y0, x1, y1) of each object, None where its mask is empty (computed once)."""
         return [mask_box(m) for m in self.amodal]
 
     def select(self, obj_id: int) -> FrameMasks:

@@ -91,14 +91,15 @@ class Propagation:
         adapters: bool = True,
         visible: bool = True,
         prune: bool = True,
+        batch_objects: bool = True,
     ) -> None:
         self.model, self.num_frames, self.reverse = model, int(num_frames), reverse
         self.adapters, self.visible = adapters, visible
         self.size = int(model.image_size)
         horizon = memory_horizon(model) if prune else None
         by_key: dict[tuple, list[ModelPrompt]] = {}
-        for p in prompts:
-            by_key.setdefault(p.key, []).append(p)
+        for p in prompts:  # batch_objects=False: one bank per object (for comparison in bench/track_speed.py)
+            by_key.setdefault(p.key if batch_objects else (p.key, p.obj_id), []).append(p)
         self.groups = []
         for members in by_key.values():
             coords, labels = zip(*(p.point_inputs() for p in members), strict=True)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -62,11 +62,6 @@ class Timings:
     write: float = 0.0
     total: float = 0.0
     frames: int = 0
-    extra: dict = field(default_factory=dict)
-
-    @property
-    def outside_model(self) -> float:
-        return max(0.0, self.total - self.model)
 
 
 def _timed(frames: Iterable[np.ndarray], timings: Timings) -> Iterator[np.ndarray]:
@@ -106,6 +101,7 @@ class TrackingRun:
         adapters: bool = True,
         visible: bool = True,
         prune: bool = True,
+        batch_objects: bool = True,
         on_frame: Callable[[FrameEvent], None] | None = None,
     ) -> None:
         self.model, self.source, self.start, self.end = model, source, start, end
@@ -113,7 +109,12 @@ class TrackingRun:
         self.hw, self.size = source.info.hw, int(model.image_size)
         self.device = next(model.parameters()).device
         self.prompts = [model_prompt(p, self.hw, self.size, start) for p in prompts]
-        self.options = {"adapters": adapters, "visible": visible and adapters, "prune": prune}
+        self.options = {
+            "adapters": adapters,
+            "visible": visible and adapters,
+            "prune": prune,
+            "batch_objects": batch_objects,
+        }
         self.timings = Timings()
         self.propagations: list[Propagation] = []
         later = [p.frame for p in self.prompts if p.frame > 0]
@@ -137,6 +138,17 @@ class TrackingRun:
         self.timings.masks += time.perf_counter() - tic
         return masks[:n], (masks[n:] if len(masks) > n else None)
 
+    def _object_frames(self, steps: list[ObjectStep]) -> dict[int, tuple[ObjectFrame, tuple]]:
+        """Per object: its ObjectFrame (RLE, box, occlusion, score) and its (amodal, visible) masks at frame size."""
+        amodal, visible = self._to_frame(steps)
+        tic = time.perf_counter()
+        frames = {}
+        for i, step in enumerate(steps):
+            masks = (amodal[i], None if visible is None else visible[i])
+            frames[step.obj_id] = (ObjectFrame.from_masks(*masks, step.score), masks)
+        self.timings.masks += time.perf_counter() - tic
+        return frames
+
     def _report(self, phase: str, index: int) -> None:
         """End of a frame: report progress, then stop here if Ctrl-C was pressed."""
         self.done += 1
@@ -156,15 +168,7 @@ class TrackingRun:
         for t, frame in zip(range(top, -1, -1), frames, strict=False):
             steps = [s for s in sweep.step(t, self._prepare(frame)) if self._prompt_frame(s.obj_id) > t]
             if steps:
-                amodal, visible = self._to_frame(steps)
-                tic = time.perf_counter()
-                store[t] = {
-                    s.obj_id: ObjectFrame.from_masks(
-                        amodal[i], None if visible is None else visible[i], s.score
-                    )
-                    for i, s in enumerate(steps)
-                }
-                self.timings.masks += time.perf_counter() - tic
+                store[t] = {obj_id: entry for obj_id, (entry, _) in self._object_frames(steps).items()}
             self._report("backward", self.start + t)
         return store
 
@@ -179,15 +183,9 @@ class TrackingRun:
         for t, frame in enumerate(frames):
             steps = sweep.step(t, self._prepare(frame)) if sweep.active(t) else []
             objects = store.pop(t, {})
-            arrays: dict[int, tuple[np.ndarray, np.ndarray | None]] = {}
-            if steps:
-                amodal, visible = self._to_frame(steps)
-                tic = time.perf_counter()
-                for i, s in enumerate(steps):
-                    vis = None if visible is None else visible[i]
-                    objects[s.obj_id] = ObjectFrame.from_masks(amodal[i], vis, s.score)
-                    arrays[s.obj_id] = (amodal[i], vis)
-                self.timings.masks += time.perf_counter() - tic
+            computed = self._object_frames(steps) if steps else {}
+            objects.update((obj_id, entry) for obj_id, (entry, _) in computed.items())
+            arrays = {obj_id: masks for obj_id, (_, masks) in computed.items()}
             self.result.frames.append({i: objects[i] for i in ids if i in objects})
             if self.outputs.needs_frames:
                 tic = time.perf_counter()

@@ -66,7 +66,8 @@ def as_source(video: VideoLike) -> FrameSource:
 
 class AmodalTracker:
     """Tracks prompted objects through a video with an AmodalSAM2 model. ``visible`` runs the modal pass (visible
-    and occluded parts; about doubles the cost); ``adapters=False`` bypasses the adapters (plain SAM-2 tracking)."""
+    and occluded parts; about doubles the cost); ``adapters=False`` bypasses the adapters (plain SAM-2 tracking);
+    ``batch_objects=False`` gives every object its own memory bank (default: objects prompted together share one)."""
 
     def __init__(
         self,
@@ -74,10 +75,11 @@ class AmodalTracker:
         *,
         visible: bool = True,
         adapters: bool = True,
+        batch_objects: bool = True,
         description: dict | None = None,
     ) -> None:
         self.model = model.eval()
-        self.visible, self.adapters = visible, adapters
+        self.visible, self.adapters, self.batch_objects = visible, adapters, batch_objects
         self.description = description or {"config": str(model.config.get("name", "?")), "checkpoint": None}
         self.description["image_size"] = int(model.image_size)
         self.last_timings: Timings | None = None
@@ -149,7 +151,7 @@ class AmodalTracker:
         callback = on_frame if bar is None else _with_bar(bar, on_frame)
         run = TrackingRun(
             self.model, source, prompts, start, end, outputs, result,
-            adapters=self.adapters, visible=visible, prune=prune, on_frame=callback,
+            adapters=self.adapters, visible=visible, prune=prune, batch_objects=self.batch_objects, on_frame=callback,
         )  # fmt: skip
         self.last_run = run
         try:

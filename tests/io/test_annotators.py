@@ -64,4 +64,4 @@ def test_render_leaves_the_input_untouched():
     before = frame.copy()
     out = render(frame, masks)
     assert np.array_equal(frame, before) and changed(out, frame).any()
-    assert np.array_equal(masks.occlusion_rates(), [0.5, 0.0])
+    assert np.array_equal(masks.occlusion_rates, [0.5, 0.0])
