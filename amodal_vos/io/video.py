@@ -20,7 +20,7 @@ from amodal_vos.errors import UserError
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 FRAME_SUFFIXES = (".jpg", ".jpeg", ".png")
 DEFAULT_FPS = Fraction(25)
-CHUNK_BYTES = 256 * 2**20  # decoded frames held at once when reading backwards
+CHUNK_BYTES = 128 * 2**20  # decoded frames held at once when reading backwards
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from amodal_vos.errors import UserError
 from amodal_vos.io import masks_json, rle
 from amodal_vos.io.annotators import Annotator, render
 from amodal_vos.io.frame_masks import FrameMasks, mask_box
-from amodal_vos.io.video import VideoInfo
+from amodal_vos.io.video import FrameSource, VideoInfo
 from amodal_vos.tracking.prompts import Prompt
 
 
@@ -52,12 +52,28 @@ class TrackResult:
     """Tracked frames ``start .. start + len(self) - 1`` of ``video``; ``partial`` when the run was interrupted."""
 
     def __init__(
-        self, video: VideoInfo, prompts: list[Prompt], start: int, end: int, model: dict | None = None
+        self,
+        video: VideoInfo,
+        prompts: list[Prompt],
+        start: int,
+        end: int,
+        model: dict | None = None,
+        source: FrameSource | None = None,
     ):
         self.video, self.prompts, self.start, self.end = video, list(prompts), start, end
         self.model = model or {}
         self.frames: list[dict[int, ObjectFrame]] = []
         self.partial = False
+        self._source = source
+
+    @property
+    def source(self) -> FrameSource:
+        """The frames this result was tracked on (reopened from ``video.path`` for a result loaded from JSON)."""
+        if self._source is None:
+            from amodal_vos.io.video import open_video
+
+            self._source = open_video(self.video.path)
+        return self._source
 
     @property
     def ids(self) -> list[int]:
@@ -119,10 +135,9 @@ class TrackResult:
         self, index: int, frame: np.ndarray | None = None, annotators: list[Annotator] | None = None
     ) -> np.ndarray:
         """The overlay of video frame ``index`` (the frame is read from the video unless given)."""
-        from amodal_vos.io.video import open_video
-
         if frame is None:
-            frame = open_video(self.video.path).frame(index)
+            self._frame(index)
+            frame = self.source.frame(index)
         return render(frame, self.masks(index), annotators)
 
     def to_json(self) -> dict:
@@ -144,17 +159,14 @@ class TrackResult:
         force: bool = False,
     ) -> dict[str, Path]:
         """Write the overlay video, masks JSON and/or palette PNGs (the video is read again for the overlay)."""
-        from amodal_vos.io.video import open_video
         from amodal_vos.tracking.outputs import Outputs
 
         outputs = Outputs(self.video, output, masks, png_dir, force)
         needs_frames = output is not None or png_dir is not None
         with outputs:
             if needs_frames:
-                source = open_video(self.video.path)
-                for index, image in zip(
-                    self.frame_indices, source.frames(self.start, self.start + len(self)), strict=False
-                ):
+                frames = self.source.frames(self.start, self.start + len(self))
+                for index, image in zip(self.frame_indices, frames, strict=False):
                     outputs.write_frame(index, image, self.masks(index))
             outputs.finish(self)
         return outputs.written

@@ -141,7 +141,7 @@ class AmodalTracker:
             "visible_pass": bool(visible and self.adapters),
             "adapters": self.adapters,
         }
-        result = TrackResult(source.info, prompts, start, end, description)
+        result = TrackResult(source.info, prompts, start, end, description, source=source)
         outputs = Outputs(source.info, output, masks, png_dir, force, num_frames=end - start)
         bar = None
         if progress:

@@ -138,3 +138,16 @@ def test_existing_outputs_need_force_and_failures_leave_nothing(clip, tracker, t
         sorted(p.name for p in tmp_path.iterdir()) == ["o.mp4"]
         and (tmp_path / "o.mp4").read_bytes() == b"old"
     )
+
+
+def test_result_saves_the_same_files_as_tracking_did_and_renders_frames(tracked, tmp_path):
+    from amodal_vos.io.annotators import render
+
+    result, out, _ = tracked
+    written = result.save(output=tmp_path / "again.mp4", masks=tmp_path / "again.json")
+    assert set(written) == {"video", "masks"}
+    assert json.loads((tmp_path / "again.json").read_text()) == json.loads((out / "o.json").read_text())
+    again, first = frames_of(tmp_path / "again.mp4"), frames_of(out / "o.mp4")
+    assert again.shape == first.shape and np.abs(again.astype(int) - first).mean() < 1.0
+    frame = frames_of(result.video.path)[3]
+    assert np.array_equal(result.render(3), render(frame, result.masks(3)))
