@@ -52,10 +52,3 @@ class FrameMasks:
     def boxes(self) -> list[tuple[int, int, int, int] | None]:
         """Amodal bounding box (x0, y0, x1, y1) of each object, None where its mask is empty (computed once)."""
         return [mask_box(m) for m in self.amodal]
-
-    def select(self, obj_id: int) -> FrameMasks:
-        """The masks of one object."""
-        i = self.ids.index(obj_id)
-        return FrameMasks(
-            [obj_id], self.amodal[i : i + 1], None if self.visible is None else self.visible[i : i + 1]
-        )

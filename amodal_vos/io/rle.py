@@ -14,16 +14,6 @@ def encode(mask: np.ndarray) -> dict:
     return {"size": [int(rle["size"][0]), int(rle["size"][1])], "counts": rle["counts"].decode("ascii")}
 
 
-def encode_many(masks: np.ndarray) -> list[dict]:
-    """[N, H, W] bool masks -> N RLEs (one pycocotools call)."""
-    if len(masks) == 0:
-        return []
-    rles = mask_utils.encode(np.asfortranarray(np.moveaxis(masks, 0, -1), dtype=np.uint8))
-    return [
-        {"size": [int(r["size"][0]), int(r["size"][1])], "counts": r["counts"].decode("ascii")} for r in rles
-    ]
-
-
 def decode(rle: dict) -> np.ndarray:
     """COCO RLE (``counts`` as str or bytes) -> [H, W] bool mask."""
     counts = rle["counts"]

@@ -27,10 +27,6 @@ class MemoryBank:
         self.horizon = horizon
         self.peak_entries = 0
 
-    @property
-    def is_empty(self) -> bool:
-        return not self.memory["cond_frame_outputs"]
-
     def __len__(self) -> int:
         return len(self.memory["cond_frame_outputs"]) + len(self.memory["non_cond_frame_outputs"])
 
