@@ -6,7 +6,6 @@ A reader never sees a half-written file under the final name; an interrupted run
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from pathlib import Path
@@ -59,15 +58,3 @@ def discard(temp: Path) -> None:
         shutil.rmtree(temp, ignore_errors=True)
     elif temp.exists():
         temp.unlink()
-
-
-def write_json(path: str | Path, document: dict) -> Path:
-    """Write a JSON document atomically (temporary name, then rename)."""
-    path = Path(path)
-    temp = temp_path(path)
-    try:
-        temp.write_text(json.dumps(document, separators=(",", ":")))
-    except OSError as err:
-        discard(temp)
-        raise UserError(f"cannot write {path}: {err.strerror or err}") from None
-    return commit(temp, path)

@@ -27,17 +27,17 @@ Occluded part = amodal minus visible. Boxes and points are in frame pixels, x to
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 from amodal_vos.errors import UserError
+from amodal_vos.io.atomic import commit, discard, temp_path
 
 FORMAT = "amodal-vos-masks/1"
 
 
-def document(
-    video: dict, start: int, end: int, model: dict, objects: list[dict], frames: list[dict], partial: bool
-) -> dict:
-    """Assemble the document (see the module docstring for every field)."""
+def header(video: dict, start: int, end: int, model: dict, objects: list[dict], partial: bool) -> dict:
+    """Everything but the frames (see the module docstring for every field)."""
     return {
         "format": FORMAT,
         "partial": bool(partial),
@@ -45,8 +45,24 @@ def document(
         "range": {"start": int(start), "end": int(end)},
         "model": model,
         "objects": objects,
-        "frames": frames,
     }
+
+
+def write(path: str | Path, head: dict, frames: Iterable[dict]) -> Path:
+    """Write the document frame by frame under a temporary name, then rename it: no second copy of all masks is
+    built in memory, so writing stays flat in video length."""
+    path = Path(path)
+    temp = temp_path(path)
+    try:
+        with temp.open("w") as f:
+            f.write(json.dumps(head, separators=(",", ":"))[:-1] + ',"frames":[')
+            for i, frame in enumerate(frames):
+                f.write(("," if i else "") + json.dumps(frame, separators=(",", ":")))
+            f.write("]}")
+    except OSError as err:
+        discard(temp)
+        raise UserError(f"cannot write {path}: {err.strerror or err}") from None
+    return commit(temp, path)
 
 
 def read(path: str | Path) -> dict:

@@ -14,8 +14,9 @@ import numpy as np
 from PIL import Image
 
 from amodal_vos.errors import UserError
+from amodal_vos.io import masks_json
 from amodal_vos.io.annotators import Annotator, render
-from amodal_vos.io.atomic import check_output, commit, discard, temp_path, write_json
+from amodal_vos.io.atomic import check_output, commit, discard, temp_path
 from amodal_vos.io.frame_masks import FrameMasks
 from amodal_vos.io.palette import PaletteWriter
 from amodal_vos.io.sink import VideoSink
@@ -102,7 +103,7 @@ class Outputs:
         if self._palette is not None and self._palette.folder.exists():
             self.written["png_dir"] = commit(self._palette.folder, self.png_dir)
         if self.masks is not None:
-            self.written["masks"] = write_json(self.masks, result.to_json())
+            self.written["masks"] = masks_json.write(self.masks, result.json_header(), result.json_frames())
         self._finished = True
         return self.written
 

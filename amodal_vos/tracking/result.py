@@ -10,6 +10,7 @@ TrackResult.load("masks.json")  -> a result read back from the JSON (see amodal_
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -140,16 +141,21 @@ class TrackResult:
             frame = self.source.frame(index)
         return render(frame, self.masks(index), annotators)
 
-    def to_json(self) -> dict:
-        """The masks JSON document (schema: amodal_vos/io/masks_json.py)."""
-        frames = [
-            {"index": index, "objects": [{"id": i, **vars(frame[i])} for i in self.ids if i in frame]}
-            for index, frame in zip(self.frame_indices, self.frames, strict=True)
-        ]
+    def json_header(self) -> dict:
+        """The masks JSON document without its frames (schema: amodal_vos/io/masks_json.py)."""
         objects = [{"id": p.obj_id, "prompt": p.to_json()} for p in self.prompts]
-        return masks_json.document(
-            self.video.to_json(), self.start, self.end, self.model, objects, frames, self.partial
+        return masks_json.header(
+            self.video.to_json(), self.start, self.end, self.model, objects, self.partial
         )
+
+    def json_frames(self) -> Iterator[dict]:
+        """The document's frame entries, one at a time."""
+        for index, frame in zip(self.frame_indices, self.frames, strict=True):
+            yield {"index": index, "objects": [{"id": i, **vars(frame[i])} for i in self.ids if i in frame]}
+
+    def to_json(self) -> dict:
+        """The whole masks JSON document as a dict."""
+        return {**self.json_header(), "frames": list(self.json_frames())}
 
     def save(
         self,

@@ -82,7 +82,6 @@ class AmodalTracker:
         self.visible, self.adapters, self.batch_objects = visible, adapters, batch_objects
         self.description = description or {"config": str(model.config.get("name", "?")), "checkpoint": None}
         self.description["image_size"] = int(model.image_size)
-        self.last_timings: Timings | None = None
         self.last_run: TrackingRun | None = None
 
     @classmethod
@@ -111,6 +110,11 @@ class AmodalTracker:
     @property
     def device(self) -> torch.device:
         return next(self.model.parameters()).device
+
+    @property
+    def last_timings(self) -> Timings | None:
+        """Seconds per part (decode, prepare, model, masks, write) of the last ``track`` call."""
+        return None if self.last_run is None else self.last_run.timings
 
     def track(
         self,
@@ -158,7 +162,6 @@ class AmodalTracker:
             with outputs:
                 return run.run()
         finally:
-            self.last_timings = run.timings
             if bar is not None:
                 bar.close()
 

@@ -9,8 +9,8 @@ import pytest
 from pycocotools import mask as mask_utils
 
 from amodal_vos.errors import UserError
-from amodal_vos.io import rle
-from amodal_vos.io.atomic import check_output, temp_path, write_json
+from amodal_vos.io import masks_json, rle
+from amodal_vos.io.atomic import check_output, temp_path
 from amodal_vos.io.palette import PaletteWriter, read_label_png
 
 
@@ -43,10 +43,17 @@ def test_palette_pngs_hold_object_ids_with_the_davis_palette(tmp_path):
         assert image.mode == "P" and image.getpalette()[3:9] == [128, 0, 0, 0, 128, 0]
 
 
-def test_write_json_is_atomic(tmp_path):
+def test_masks_json_is_streamed_atomically_and_reads_back(tmp_path):
     path = tmp_path / "m.json"
-    write_json(path, {"a": 1})
-    assert json.loads(path.read_text()) == {"a": 1} and not temp_path(path).exists()
+    head = masks_json.header({"path": "v.mp4"}, 0, 2, {"config": "small"}, [{"id": 1}], partial=False)
+    frames = [
+        {"index": i, "objects": [{"id": 1, "amodal": rle.encode(m)}]} for i, m in enumerate(random_masks(2))
+    ]
+    masks_json.write(path, head, iter(frames))
+    assert masks_json.read(path) == {**head, "frames": frames} and not temp_path(path).exists()
+    path.write_text('{"format": "something else"}')
+    with pytest.raises(UserError, match="not an amodal-vos masks file"):
+        masks_json.read(path)
 
 
 def test_output_checks(tmp_path):
