@@ -5,7 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from amodal_vos.cli.common import collect_prompts, default_output, load_tracker, model_options, summarize
+from amodal_vos.cli.track_options import (
+    collect_prompts,
+    default_output,
+    load_tracker,
+    model_options,
+    summarize,
+)
 
 
 @click.command(
