@@ -31,9 +31,10 @@ def cli() -> None:
 
 def _register() -> None:
     """Attach the subcommands; each lives in its own module under cli/."""
-    from amodal_vos.cli import info, segment, track
+    from amodal_vos.cli import data, info, segment, track
 
     cli.add_command(info.info)
+    cli.add_command(data.data)
     cli.add_command(track.track)
     cli.add_command(segment.segment)
 
