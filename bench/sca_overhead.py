@@ -21,21 +21,21 @@ from amodal_vos.model.prior import spec_from_box
 from amodal_vos.model.sca import SCA_DESIGNS
 
 
-def paired_times(fn_a, fn_b, repeats: int) -> tuple[float, float, float]:
+def paired_times(fn_a, fn_b, repeats: int, clock=time.perf_counter) -> tuple[float, float, float]:
     """Call ``fn_a`` and ``fn_b`` alternately ``repeats`` times (after a warm-up of each); returns the median time
     of each and the median of the per-pair ratios b/a, which is robust to load drifting during the run."""
     fn_a(), fn_b()
     ta, tb = [], []
     for _ in range(repeats):
         for fn, times in ((fn_a, ta), (fn_b, tb)):
-            t0 = time.perf_counter()
+            t0 = clock()
             fn()
-            times.append(time.perf_counter() - t0)
+            times.append(clock() - t0)
     ratio = statistics.median(b / a for a, b in zip(ta, tb, strict=True))
     return statistics.median(ta), statistics.median(tb), ratio
 
 
-def measure(config: str, design: str, repeats: int) -> dict:
+def measure(config: str, design: str, repeats: int, clock=time.perf_counter) -> dict:
     model = build_model(config, overrides=[f"model.image_encoder.trunk.sca_design={design}"])
     for p in model.parameters():  # non-zero adapters: the timing must not depend on zero weights
         if p.dim() > 1:
@@ -47,7 +47,7 @@ def measure(config: str, design: str, repeats: int) -> dict:
     encoder = count_parameters(model.image_encoder)
     with torch.inference_mode():
         base, sca, time_ratio = paired_times(
-            lambda: model.forward_image(img, None), lambda: model.forward_image(img, prior), repeats
+            lambda: model.forward_image(img, None), lambda: model.forward_image(img, prior), repeats, clock
         )
     return {
         "config": config,
@@ -67,19 +67,27 @@ def main() -> None:
     parser.add_argument("--configs", nargs="+", default=["sam2.1_hiera_t", "small"])
     parser.add_argument("--designs", nargs="+", default=list(SCA_DESIGNS), choices=SCA_DESIGNS)
     parser.add_argument("--repeats", type=int, default=5, help="timed pairs per measurement")
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument(
+        "--clock",
+        choices=["cpu", "wall"],
+        default="cpu",
+        help="cpu: this process's CPU time (robust when other jobs share the machine; use with 1 thread); "
+        "wall: elapsed time (on an otherwise idle machine)",
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    clock = time.process_time if args.clock == "cpu" else time.perf_counter
     print(
-        f"torch {torch.__version__}, {args.threads} threads; encoder calls with/without adapters alternate, "
-        f"{args.repeats} pairs, medians (ratio = median of per-pair ratios)"
+        f"torch {torch.__version__}, {args.threads} thread(s), {args.clock} clock; encoder calls with and without "
+        f"adapters alternate, {args.repeats} pairs, medians (ratio = median of per-pair ratios)"
     )
     head = f"{'config':16s} {'px':>5s} {'design':10s} {'enc params':>11s} {'+SCA':>11s} {'ratio':>6s} {'enc s':>7s} {'+SCA s':>7s} {'ratio':>6s}"
     print(head)
     print("-" * len(head))
     for config in args.configs:
         for design in args.designs:
-            r = measure(config, design, args.repeats)
+            r = measure(config, design, args.repeats, clock)
             print(
                 f"{r['config']:16s} {r['size']:5d} {r['design']:10s} {r['enc_params_base']:11,d} {r['enc_params_sca']:11,d} "
                 f"{r['param_ratio']:6.3f} {r['time_base']:7.3f} {r['time_sca']:7.3f} {r['time_ratio']:6.3f}",

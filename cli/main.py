@@ -31,10 +31,12 @@ def cli() -> None:
 
 def _register() -> None:
     """Attach the subcommands; each lives in its own module under cli/."""
-    from amodal_vos.cli import data, info
+    from amodal_vos.cli import data, info, segment, track
 
     cli.add_command(info.info)
     cli.add_command(data.data)
+    cli.add_command(track.track)
+    cli.add_command(segment.segment)
 
     from amodal_vos.cli import eval as eval_cli
     from amodal_vos.cli import train

@@ -29,6 +29,12 @@ def resize_prior(prior: torch.Tensor, size: tuple[int, int], batch: int) -> torc
     return out
 
 
+def stage_rank(dim: int, max_rank: int) -> int:
+    """Bottleneck width of a stage's adapter: ``max_rank``, but at most half the stage's width (a bottleneck as wide
+    as a narrow stage would cost more than the stage itself at its high resolution)."""
+    return max(1, min(max_rank, dim // 2))
+
+
 class SCAHiera(Hiera):
     """sam2's Hiera trunk plus an SCA after each stage's first block; ``forward(x, prior_mask=None)`` skips every
     adapter when no prior is given, which is exactly the plain Hiera (the modal SAM-2 encoder)."""
@@ -38,11 +44,10 @@ class SCAHiera(Hiera):
     ):
         super().__init__(*args, **kwargs)
         self.stage_starts = [0] + [end + 1 for end in self.stage_ends[:-1]]
+        dims = [self.blocks[i].dim_out for i in self.stage_starts]
         self.sca = nn.ModuleList(
-            SpatialCompletionAdapter(
-                self.blocks[i].dim_out, design=sca_design, rank=sca_rank, layers=sca_layers
-            )
-            for i in self.stage_starts
+            SpatialCompletionAdapter(d, design=sca_design, rank=stage_rank(d, sca_rank), layers=sca_layers)
+            for d in dims
         )
 
     def forward(self, x: torch.Tensor, prior_mask: torch.Tensor | None = None) -> list[torch.Tensor]:

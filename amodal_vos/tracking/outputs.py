@@ -1,0 +1,116 @@
+"""The files of one tracking run: overlay video (or image, for one frame), masks JSON and palette PNG folder.
+
+Every path is checked before tracking starts (existing output without ``force``, unwritable folder); everything
+is written under a temporary name and renamed by ``finish``. Leaving the ``with`` block without ``finish`` (an
+error) removes the temporary files. After Ctrl-C the caller marks the result partial and calls ``finish``: the
+outputs hold the frames done so far and the JSON says ``"partial": true``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from amodal_vos.errors import UserError
+from amodal_vos.io import masks_json
+from amodal_vos.io.annotators import Annotator, render
+from amodal_vos.io.atomic import check_output, commit, discard, temp_path
+from amodal_vos.io.frame_masks import FrameMasks
+from amodal_vos.io.palette import PaletteWriter
+from amodal_vos.io.sink import VideoSink
+from amodal_vos.io.video import IMAGE_SUFFIXES, VideoInfo
+
+
+def _check_png_folder(folder: Path) -> None:
+    """With --force an existing PNG folder is replaced; refuse if it holds anything we would not have written."""
+    for path in folder.rglob("*"):
+        if path.is_file() and (
+            path.suffix.lower() != ".png" or path.relative_to(folder).parts[0] not in ("amodal", "visible")
+        ):
+            raise UserError(
+                f"refusing to replace {folder}: it holds {path.relative_to(folder)}, not a mask PNG"
+            )
+
+
+class Outputs:
+    """Writers for the requested outputs (any of them may be None); use as a context manager."""
+
+    def __init__(
+        self,
+        info: VideoInfo,
+        video: str | Path | None = None,
+        masks: str | Path | None = None,
+        png_dir: str | Path | None = None,
+        force: bool = False,
+        num_frames: int | None = None,
+        annotators: list[Annotator] | None = None,
+    ) -> None:
+        self.info, self.annotators = info, annotators
+        self.video = check_output(video, force) if video is not None else None
+        self.masks = check_output(masks, force) if masks is not None else None
+        self.png_dir = check_output(png_dir, force, kind="folder") if png_dir is not None else None
+        if self.png_dir is not None and self.png_dir.exists():
+            _check_png_folder(self.png_dir)
+        paths = [p.resolve() for p in (self.video, self.masks, self.png_dir) if p is not None]
+        if len(set(paths)) != len(paths):
+            raise UserError("the overlay, masks and PNG outputs must be different paths")
+        self.image_output = self.video is not None and self.video.suffix.lower() in IMAGE_SUFFIXES
+        if self.image_output and (num_frames or 1) != 1:
+            raise UserError(f"{self.video}: an image overlay needs a one-frame input; use .mp4 for video")
+        self._sink: VideoSink | None = None
+        self._overlay: np.ndarray | None = None
+        self._palette: PaletteWriter | None = None
+        self._finished = False
+        self.written: dict[str, Path] = {}
+
+    @property
+    def needs_frames(self) -> bool:
+        """Whether frames must be rendered or written (overlay or PNGs requested)."""
+        return self.video is not None or self.png_dir is not None
+
+    def __enter__(self) -> Outputs:
+        if self.video is not None and not self.image_output:
+            self._sink = VideoSink(self.video, self.info).open()
+        if self.png_dir is not None:
+            temp = temp_path(self.png_dir)
+            discard(temp)
+            self._palette = PaletteWriter(temp)
+        return self
+
+    def write_frame(self, index: int, frame: np.ndarray, masks: FrameMasks) -> None:
+        """Render and write one frame (video frame ``index``) with its objects' masks."""
+        if self.video is not None:
+            overlay = render(frame, masks, self.annotators)
+            if self._sink is not None:
+                self._sink.write(overlay)
+            else:
+                self._overlay = overlay
+        if self._palette is not None:
+            self._palette.write(index, masks.ids, masks.amodal, masks.visible)
+
+    def finish(self, result) -> dict[str, Path]:
+        """Close the overlay, write the JSON of ``result`` (a TrackResult) and rename everything into place."""
+        if self._sink is not None:
+            path = self._sink.close(keep=True)
+            if path is not None:
+                self.written["video"] = path
+        if self._overlay is not None:
+            temp = temp_path(self.video)
+            Image.fromarray(self._overlay).save(temp)
+            self.written["video"] = commit(temp, self.video)
+        if self._palette is not None and self._palette.folder.exists():
+            self.written["png_dir"] = commit(self._palette.folder, self.png_dir)
+        if self.masks is not None:
+            self.written["masks"] = masks_json.write(self.masks, result.json_header(), result.json_frames())
+        self._finished = True
+        return self.written
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if self._finished:
+            return
+        if self._sink is not None:
+            self._sink.close(keep=False)
+        if self._palette is not None:
+            discard(self._palette.folder)

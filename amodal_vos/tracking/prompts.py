@@ -1,0 +1,157 @@
+"""Prompts: which object to track, given on one frame as a box (x, y, w, h), clicks (x, y), or both, in frame pixels.
+
+One prompt per object; objects get ids 1, 2, ... in the order given unless they carry their own. Prompts on
+different frames are fine: each object is tracked forwards from its prompt frame and backwards to the first frame.
+CLI text forms: ``X,Y,W,H[@FRAME]`` for a box, ``X,Y[:X,Y...][@FRAME]`` for one object's positive clicks.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from amodal_vos.errors import UserError
+from amodal_vos.io.video import VideoInfo
+
+MAX_OBJECTS = 255  # object ids are the pixel values of the palette PNGs
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """One object's prompt: ``box`` (x, y, w, h) and/or ``points`` ((x, y), ...) with ``labels`` (1 = on the
+    object, 0 = not on it; default all 1) on frame ``frame`` of the video."""
+
+    frame: int = 0
+    box: tuple[float, float, float, float] | None = None
+    points: tuple[tuple[float, float], ...] = ()
+    labels: tuple[int, ...] = field(default=())
+    obj_id: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.box is not None:
+            box = tuple(float(v) for v in self.box)
+            if len(box) != 4:
+                raise UserError(f"a box needs 4 numbers x, y, w, h; got {self.box!r}")
+            object.__setattr__(self, "box", box)
+        points = tuple((float(x), float(y)) for x, y in self.points)
+        labels = tuple(int(v) for v in self.labels) if self.labels else (1,) * len(points)
+        if len(labels) != len(points):
+            raise UserError(f"{len(points)} points but {len(labels)} labels")
+        if self.box is None and not points:
+            raise UserError("a prompt needs a box or at least one point")
+        object.__setattr__(self, "points", points)
+        object.__setattr__(self, "labels", labels)
+        object.__setattr__(self, "frame", int(self.frame))
+
+    @classmethod
+    def from_box(cls, box: Sequence[float], frame: int = 0, obj_id: int | None = None) -> Prompt:
+        return cls(frame=frame, box=tuple(box), obj_id=obj_id)
+
+    @classmethod
+    def from_points(
+        cls,
+        points: Sequence[Sequence[float]],
+        labels: Sequence[int] = (),
+        frame: int = 0,
+        obj_id: int | None = None,
+    ) -> Prompt:
+        return cls(frame=frame, points=tuple(tuple(p) for p in points), labels=tuple(labels), obj_id=obj_id)
+
+    def xyxy(self) -> np.ndarray | None:
+        """The box as (x0, y0, x1, y1), or None."""
+        if self.box is None:
+            return None
+        x, y, w, h = self.box
+        return np.array([x, y, x + w, y + h], dtype=np.float32)
+
+    def describe(self) -> str:
+        parts = ["box " + ",".join(f"{v:g}" for v in self.box)] if self.box else []
+        parts += [f"{len(self.points)} point(s)"] if self.points else []
+        return f"object {self.obj_id}: {' + '.join(parts)} on frame {self.frame}"
+
+    def to_json(self) -> dict:
+        return {
+            "frame": self.frame,
+            "box": list(self.box) if self.box else None,
+            "points": [list(p) for p in self.points],
+            "labels": list(self.labels),
+        }
+
+    @classmethod
+    def from_json(cls, obj_id: int, data: dict) -> Prompt:
+        return cls(
+            data["frame"],
+            data.get("box"),
+            tuple(map(tuple, data.get("points", ()))),
+            tuple(data.get("labels", ())),
+            obj_id,
+        )
+
+
+def _numbers(text: str, what: str, form: str) -> tuple[list[float], int | None]:
+    body, at, frame = text.strip().partition("@")
+    try:
+        values = [float(v) for v in body.replace(":", ",").split(",")]
+        index = int(frame) if at else None
+    except ValueError:
+        raise UserError(f"malformed {what} {text!r}: expected {form} with numbers") from None
+    if not all(math.isfinite(v) for v in values):
+        raise UserError(f"malformed {what} {text!r}: coordinates must be finite numbers")
+    return values, index
+
+
+def parse_box(text: str, frame: int = 0) -> Prompt:
+    """``"X,Y,W,H"`` or ``"X,Y,W,H@FRAME"`` -> a box prompt (on ``frame`` unless the text names one)."""
+    values, index = _numbers(text, "box", "X,Y,W,H[@FRAME]")
+    if len(values) != 4:
+        raise UserError(f"malformed box {text!r}: expected 4 numbers X,Y,W,H[@FRAME], got {len(values)}")
+    return Prompt(frame=frame if index is None else index, box=tuple(values))
+
+
+def parse_points(text: str, frame: int = 0) -> Prompt:
+    """``"X,Y"``, ``"X1,Y1:X2,Y2"`` (several clicks on one object), optionally ``@FRAME`` -> a point prompt."""
+    values, index = _numbers(text, "point", "X,Y[:X,Y...][@FRAME]")
+    if len(values) % 2 or not values:
+        raise UserError(f"malformed point {text!r}: expected X,Y pairs like 120,80 or 120,80:130,95")
+    points = tuple(zip(values[0::2], values[1::2], strict=True))
+    return Prompt(frame=frame if index is None else index, points=points)
+
+
+def check_prompts(
+    prompts: Iterable[Prompt], info: VideoInfo, start: int = 0, end: int | None = None
+) -> list[Prompt]:
+    """Give every prompt an object id and check it against the video: frame in range, box of positive size that
+    overlaps the frame, points inside the frame. Returns the prompts with ids."""
+    prompts = list(prompts)
+    end = info.num_frames if end is None else end
+    if not prompts:
+        raise UserError("nothing to track: give at least one --box or --point")
+    if len(prompts) > MAX_OBJECTS:
+        raise UserError(f"at most {MAX_OBJECTS} objects, got {len(prompts)}")
+    used = {p.obj_id for p in prompts if p.obj_id is not None}
+    free = (i for i in range(1, MAX_OBJECTS + 1) if i not in used)
+    prompts = [p if p.obj_id is not None else replace(p, obj_id=next(free)) for p in prompts]
+    ids = [p.obj_id for p in prompts]
+    if len(set(ids)) != len(ids):
+        raise UserError(f"object ids must be unique (one prompt per object), got {ids}")
+    w, h = info.width, info.height
+    for p in prompts:
+        if not 1 <= p.obj_id <= MAX_OBJECTS:
+            raise UserError(f"object id {p.obj_id} out of range 1..{MAX_OBJECTS}")
+        if p.frame >= end or p.frame >= info.num_frames:
+            raise UserError(f"{p.describe()}: frame {p.frame} is beyond the end (frames {start}..{end - 1})")
+        if p.frame < start:
+            raise UserError(f"{p.describe()}: frame {p.frame} is before the first tracked frame {start}")
+        if p.box is not None:
+            x, y, bw, bh = p.box
+            if bw <= 0 or bh <= 0:
+                raise UserError(f"{p.describe()}: the box has zero size (w={bw:g}, h={bh:g})")
+            if x >= w or y >= h or x + bw <= 0 or y + bh <= 0:
+                raise UserError(f"{p.describe()}: the box lies outside the {w}x{h} frame")
+        for x, y in p.points:
+            if not (0 <= x < w and 0 <= y < h):
+                raise UserError(f"{p.describe()}: point ({x:g}, {y:g}) lies outside the {w}x{h} frame")
+    return prompts

@@ -1,0 +1,196 @@
+"""One propagation sweep (forwards, or backwards from later prompt frames) over ``model.track_frame``.
+
+Per frame, for the objects whose prompt frame has been reached:
+- amodal pass: all objects go through the encoder as one batch, each with its own Mspec (its box enlarged by 20% per
+  side; on the prompt frame the prompt box, afterwards the box of its previous amodal prediction, or its last good
+  box while it is lost), then each group's batched memory bank runs ``track_frame``;
+- visible pass (optional): the adapters bypassed make the model modal SAM-2; its encoder output does not depend on
+  the object, so the frame is encoded once and shared; each group has a second memory bank for it.
+
+Objects are grouped by prompt frame and prompt shape: a group shares one batched memory bank (SAM-2 memory tensors
+are batched over objects, and all entries of a bank must sit on the same frames). Objects prompted on different
+frames therefore get their own banks, like sam2's per-object video predictor; objects prompted together are batched.
+Frame indices here are local (0 = first tracked frame) and ``num_frames`` is the tracked length.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import torch
+
+from amodal_vos.model import AmodalSAM2
+from amodal_vos.model.prior import next_boxes, spec_from_box
+from amodal_vos.tracking.memory import MemoryBank, memory_horizon
+
+
+@dataclass
+class ModelPrompt:
+    """A prompt in model-input pixels: optional box (x0, y0, x1, y1) and clicks [P, 2] with labels [P]."""
+
+    obj_id: int
+    frame: int
+    box: torch.Tensor | None
+    points: torch.Tensor
+    labels: torch.Tensor
+
+    @property
+    def key(self) -> tuple:
+        return self.frame, self.box is not None, len(self.labels)
+
+    def point_inputs(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """SAM-2 point inputs: box corners (labels 2, 3) first, then the clicks."""
+        coords, labels = self.points.reshape(-1, 2), self.labels.reshape(-1).int()
+        if self.box is not None:
+            coords = torch.cat([self.box.view(2, 2), coords])
+            labels = torch.cat([torch.tensor([2, 3], dtype=torch.int32), labels])
+        return coords, labels
+
+
+@dataclass
+class ObjectStep:
+    """One object on one frame: amodal and visible mask logits [S, S] (model resolution), presence probability, and
+    the box (model pixels, before the 20% enlargement) its Mspec was made from (None when adapters are bypassed)."""
+
+    obj_id: int
+    amodal: torch.Tensor
+    visible: torch.Tensor | None
+    score: float
+    prior_box: torch.Tensor | None
+
+
+@dataclass
+class _Group:
+    prompts: list[ModelPrompt]
+    amodal: MemoryBank
+    visible: MemoryBank
+    boxes: torch.Tensor  # [n, 4] current Mspec boxes (model pixels)
+    point_inputs: dict = field(default_factory=dict)
+
+    @property
+    def frame(self) -> int:
+        return self.prompts[0].frame
+
+    @property
+    def needs_modal_box(self) -> bool:
+        """Click-only prompts have no box for Mspec: it comes from the modal mask on the prompt frame."""
+        return self.prompts[0].box is None
+
+
+class Propagation:
+    """Tracks prompted objects frame by frame in one direction; call ``step(t, image)`` for t in tracking order."""
+
+    def __init__(
+        self,
+        model: AmodalSAM2,
+        prompts: list[ModelPrompt],
+        *,
+        num_frames: int,
+        reverse: bool = False,
+        adapters: bool = True,
+        visible: bool = True,
+        prune: bool = True,
+        batch_objects: bool = True,
+    ) -> None:
+        self.model, self.num_frames, self.reverse = model, int(num_frames), reverse
+        self.adapters, self.visible = adapters, visible
+        self.size = int(model.image_size)
+        horizon = memory_horizon(model) if prune else None
+        by_key: dict[tuple, list[ModelPrompt]] = {}
+        for p in prompts:  # batch_objects=False: one bank per object (for comparison in bench/track_speed.py)
+            by_key.setdefault(p.key if batch_objects else (p.key, p.obj_id), []).append(p)
+        self.groups = []
+        for members in by_key.values():
+            coords, labels = zip(*(p.point_inputs() for p in members), strict=True)
+            boxes = torch.stack([p.box if p.box is not None else self._points_box(p) for p in members])
+            group = _Group(members, MemoryBank(horizon), MemoryBank(horizon), boxes)
+            group.point_inputs = {"point_coords": torch.stack(coords), "point_labels": torch.stack(labels)}
+            self.groups.append(group)
+        self.model_seconds = 0.0
+
+    def _points_box(self, p: ModelPrompt) -> torch.Tensor:
+        """Fallback Mspec box around a click prompt (used only if the modal mask on the prompt frame is empty)."""
+        pts = p.points[p.labels > 0] if (p.labels > 0).any() else p.points
+        margin = 0.1 * self.size
+        return torch.cat([pts.min(0).values - margin, pts.max(0).values + margin]).clamp(0, self.size)
+
+    def active(self, t: int) -> bool:
+        """Whether any object is tracked on frame t (its prompt frame reached in this direction)."""
+        return any(self._started(g, t) for g in self.groups)
+
+    def _started(self, group: _Group, t: int) -> bool:
+        return group.frame >= t if self.reverse else group.frame <= t
+
+    def banks(self) -> list[MemoryBank]:
+        return [bank for g in self.groups for bank in (g.amodal, g.visible)]
+
+    def _track(self, group: _Group, bank: MemoryBank, feats, t: int) -> dict:
+        is_cond = t == group.frame
+        points = None
+        if is_cond:
+            device = feats.top_features.device
+            points = {k: v.to(device) for k, v in group.point_inputs.items()}
+        out = self.model.track_frame(
+            t,
+            feats,
+            bank.memory,
+            is_cond=is_cond,
+            num_frames=self.num_frames,
+            point_inputs=points,
+            reverse=self.reverse,
+        )
+        bank.add(t, out, is_cond, self.reverse)
+        return out
+
+    @torch.inference_mode()
+    def step(self, t: int, image: torch.Tensor) -> list[ObjectStep]:
+        """Track every started object on local frame ``t``; ``image`` is the normalised input [1, 3, S, S]."""
+        groups = [g for g in self.groups if self._started(g, t)]
+        if not groups:
+            return []
+        tic = time.perf_counter()
+        modal_outs: dict[int, dict] = {}
+        starting = [g for g in groups if g.frame == t and g.needs_modal_box]
+        if self.visible or not self.adapters or starting:
+            modal = self.model.encode(image, None)
+            for g in groups if (self.visible or not self.adapters) else starting:
+                bank = g.visible if (self.visible or not self.adapters) else MemoryBank(None)
+                modal_outs[id(g)] = self._track(g, bank, modal.take([0] * len(g.prompts)), t)
+        if self.adapters:
+            for g in starting:
+                mask = modal_outs[id(g)]["pred_masks_high_res"][:, 0] > 0
+                g.boxes = next_boxes(mask.cpu(), g.boxes)[0]
+            prior_boxes = torch.cat([g.boxes for g in groups])
+            specs = spec_from_box(prior_boxes, (self.size, self.size)).to(image.device)
+            feats = self.model.encode(image.expand(len(prior_boxes), -1, -1, -1), specs)
+            amodal_outs, offset = {}, 0
+            for g in groups:
+                n = len(g.prompts)
+                amodal_outs[id(g)] = self._track(g, g.amodal, feats.take(slice(offset, offset + n)), t)
+                offset += n
+        else:
+            amodal_outs, prior_boxes = modal_outs, None
+        if image.device.type == "cuda":
+            torch.cuda.synchronize(image.device)
+        self.model_seconds += time.perf_counter() - tic
+        return self._collect(groups, amodal_outs, modal_outs, prior_boxes)
+
+    def _collect(self, groups, amodal_outs, modal_outs, prior_boxes) -> list[ObjectStep]:
+        steps, offset = [], 0
+        for g in groups:
+            out = amodal_outs[id(g)]
+            logits = out["pred_masks_high_res"][:, 0]
+            scores = torch.sigmoid(out["object_score_logits"].float()).reshape(-1).tolist()
+            visible = (
+                modal_outs[id(g)]["pred_masks_high_res"][:, 0] if self.visible and self.adapters else None
+            )
+            if self.adapters:
+                g.boxes = next_boxes((logits > 0).cpu(), g.boxes)[0]
+            for i, p in enumerate(g.prompts):
+                prior = None if prior_boxes is None else prior_boxes[offset + i]
+                steps.append(
+                    ObjectStep(p.obj_id, logits[i], None if visible is None else visible[i], scores[i], prior)
+                )
+            offset += len(g.prompts)
+        return steps

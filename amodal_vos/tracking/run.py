@@ -1,0 +1,225 @@
+"""One tracking run over a video: a backward sweep from later prompt frames, then a forward sweep that writes.
+
+1. Backward (only if some prompt sits after the first tracked frame): frames are read backwards in bounded chunks
+   from the latest prompt frame; each later-prompted object is tracked from its prompt frame back to the start.
+   Its masks are kept as RLE until the forward sweep reaches those frames.
+2. Forward: frames are decoded in order; each object is tracked from its prompt frame on; every frame is then
+   complete (all objects) and is rendered and written at once, so the outputs stream and memory stays flat.
+
+Ctrl-C (first SIGINT: at the next frame boundary; or a KeyboardInterrupt raised by the ``on_frame`` callback)
+finishes the outputs with the frames done so far, marks the result partial and raises TrackingInterrupted, which
+carries the partial result.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from amodal_vos.io.frame_masks import FrameMasks
+from amodal_vos.io.rle import decode
+from amodal_vos.io.video import FrameSource
+from amodal_vos.model import AmodalSAM2
+from amodal_vos.model.transforms import boxes_to_input, frames_to_input, logits_to_frame, points_to_input
+from amodal_vos.tracking.interrupt import StopAtFrameBoundary
+from amodal_vos.tracking.outputs import Outputs
+from amodal_vos.tracking.prompts import Prompt
+from amodal_vos.tracking.propagation import ModelPrompt, ObjectStep, Propagation
+from amodal_vos.tracking.result import ObjectFrame, TrackResult
+
+
+@dataclass
+class FrameEvent:
+    """Progress report after each processed frame: ``phase`` is "backward" or "forward"."""
+
+    phase: str
+    index: int
+    done: int
+    total: int
+
+
+class TrackingInterrupted(KeyboardInterrupt):
+    """Ctrl-C during tracking; ``result`` holds the frames finished (also written to the outputs)."""
+
+    def __init__(self, result: TrackResult) -> None:
+        super().__init__(f"interrupted after {len(result)} frames")
+        self.result = result
+
+
+@dataclass
+class Timings:
+    """Seconds spent per part of a run: decoding, preparing model inputs, the model, masks to frame size + RLE,
+    and rendering + writing outputs."""
+
+    decode: float = 0.0
+    prepare: float = 0.0
+    model: float = 0.0
+    masks: float = 0.0
+    write: float = 0.0
+    total: float = 0.0
+    frames: int = 0
+
+
+def _timed(frames: Iterable[np.ndarray], timings: Timings) -> Iterator[np.ndarray]:
+    iterator = iter(frames)
+    while True:
+        tic = time.perf_counter()
+        try:
+            frame = next(iterator)
+        except StopIteration:
+            return
+        timings.decode += time.perf_counter() - tic
+        yield frame
+
+
+def model_prompt(prompt: Prompt, hw: tuple[int, int], size: int, start: int) -> ModelPrompt:
+    """A frame-pixel prompt in model-input pixels, its frame made local to the tracked range."""
+    box = None if prompt.box is None else boxes_to_input(torch.from_numpy(prompt.xyxy()[None]), hw, size)[0]
+    points = points_to_input(torch.tensor(prompt.points, dtype=torch.float32).reshape(-1, 2), hw, size)
+    return ModelPrompt(
+        prompt.obj_id, prompt.frame - start, box, points, torch.tensor(prompt.labels, dtype=torch.int32)
+    )
+
+
+class TrackingRun:
+    """State of one run; ``run()`` performs both sweeps and returns the TrackResult."""
+
+    def __init__(
+        self,
+        model: AmodalSAM2,
+        source: FrameSource,
+        prompts: list[Prompt],
+        start: int,
+        end: int,
+        outputs: Outputs,
+        result: TrackResult,
+        *,
+        adapters: bool = True,
+        visible: bool = True,
+        prune: bool = True,
+        batch_objects: bool = True,
+        on_frame: Callable[[FrameEvent], None] | None = None,
+    ) -> None:
+        self.model, self.source, self.start, self.end = model, source, start, end
+        self.outputs, self.result, self.on_frame = outputs, result, on_frame
+        self.hw, self.size = source.info.hw, int(model.image_size)
+        self.device = next(model.parameters()).device
+        self.prompts = [model_prompt(p, self.hw, self.size, start) for p in prompts]
+        self.options = {
+            "adapters": adapters,
+            "visible": visible and adapters,
+            "prune": prune,
+            "batch_objects": batch_objects,
+        }
+        self.timings = Timings()
+        self.propagations: list[Propagation] = []
+        later = [p.frame for p in self.prompts if p.frame > 0]
+        self.backward_frames = max(later) + 1 if later else 0
+        self.total = self.backward_frames + (end - start)
+        self.done = 0
+        self.stop = StopAtFrameBoundary()
+
+    def _prepare(self, frame: np.ndarray) -> torch.Tensor:
+        tic = time.perf_counter()
+        image = frames_to_input(frame, self.size, self.device)
+        self.timings.prepare += time.perf_counter() - tic
+        return image
+
+    def _to_frame(self, steps: list[ObjectStep]) -> tuple[np.ndarray, np.ndarray | None]:
+        """Amodal and visible masks of the steps at frame size, [N, H, W] bool each."""
+        tic = time.perf_counter()
+        logits = [s.amodal for s in steps] + [s.visible for s in steps if s.visible is not None]
+        masks = (logits_to_frame(torch.stack(logits)[:, None], self.hw) > 0).cpu().numpy()
+        n = len(steps)
+        self.timings.masks += time.perf_counter() - tic
+        return masks[:n], (masks[n:] if len(masks) > n else None)
+
+    def _object_frames(self, steps: list[ObjectStep]) -> dict[int, tuple[ObjectFrame, tuple]]:
+        """Per object: its ObjectFrame (RLE, box, occlusion, score) and its (amodal, visible) masks at frame size."""
+        amodal, visible = self._to_frame(steps)
+        tic = time.perf_counter()
+        frames = {}
+        for i, step in enumerate(steps):
+            masks = (amodal[i], None if visible is None else visible[i])
+            frames[step.obj_id] = (ObjectFrame.from_masks(*masks, step.score), masks)
+        self.timings.masks += time.perf_counter() - tic
+        return frames
+
+    def _report(self, phase: str, index: int) -> None:
+        """End of a frame: report progress, then stop here if Ctrl-C was pressed."""
+        self.done += 1
+        if self.on_frame is not None:
+            self.on_frame(FrameEvent(phase, index, self.done, self.total))
+        self.stop.check()
+
+    def _backward(self) -> dict[int, dict[int, ObjectFrame]]:
+        later = [p for p in self.prompts if p.frame > 0]
+        store: dict[int, dict[int, ObjectFrame]] = {}
+        if not later:
+            return store
+        sweep = Propagation(self.model, later, num_frames=self.end - self.start, reverse=True, **self.options)
+        self.propagations.append(sweep)
+        top = self.backward_frames - 1
+        frames = _timed(self.source.reverse_frames(self.start, self.start + top + 1), self.timings)
+        for t, frame in zip(range(top, -1, -1), frames, strict=False):
+            steps = [s for s in sweep.step(t, self._prepare(frame)) if self._prompt_frame(s.obj_id) > t]
+            if steps:
+                store[t] = {obj_id: entry for obj_id, (entry, _) in self._object_frames(steps).items()}
+            self._report("backward", self.start + t)
+        return store
+
+    def _prompt_frame(self, obj_id: int) -> int:
+        return next(p.frame for p in self.prompts if p.obj_id == obj_id)
+
+    def _forward(self, store: dict[int, dict[int, ObjectFrame]]) -> None:
+        sweep = Propagation(self.model, self.prompts, num_frames=self.end - self.start, **self.options)
+        self.propagations.append(sweep)
+        ids = [p.obj_id for p in self.prompts]
+        frames = _timed(self.source.frames(self.start, self.end), self.timings)
+        for t, frame in enumerate(frames):
+            steps = sweep.step(t, self._prepare(frame)) if sweep.active(t) else []
+            objects = store.pop(t, {})
+            computed = self._object_frames(steps) if steps else {}
+            objects.update((obj_id, entry) for obj_id, (entry, _) in computed.items())
+            arrays = {obj_id: masks for obj_id, (_, masks) in computed.items()}
+            self.result.frames.append({i: objects[i] for i in ids if i in objects})
+            if self.outputs.needs_frames:
+                tic = time.perf_counter()
+                self.outputs.write_frame(self.start + t, frame, self._frame_masks(ids, objects, arrays))
+                self.timings.write += time.perf_counter() - tic
+            self.timings.frames += 1
+            self._report("forward", self.start + t)
+
+    def _frame_masks(self, ids, objects, arrays) -> FrameMasks:
+        for obj_id in ids:
+            if obj_id not in arrays:
+                entry = objects[obj_id]
+                arrays[obj_id] = (
+                    decode(entry.amodal),
+                    None if entry.visible is None else decode(entry.visible),
+                )
+        amodal = np.stack([arrays[i][0] for i in ids])
+        has_visible = all(arrays[i][1] is not None for i in ids)
+        return FrameMasks(ids, amodal, np.stack([arrays[i][1] for i in ids]) if has_visible else None)
+
+    def run(self) -> TrackResult:
+        tic = time.perf_counter()
+        try:
+            with self.stop:
+                self._forward(self._backward())
+        except KeyboardInterrupt:
+            self.result.partial = True
+            self.outputs.finish(self.result)
+            raise TrackingInterrupted(self.result) from None
+        finally:
+            self.timings.model = sum(p.model_seconds for p in self.propagations)
+            self.timings.total = time.perf_counter() - tic
+        tic = time.perf_counter()
+        self.outputs.finish(self.result)
+        self.timings.write += time.perf_counter() - tic
+        self.timings.total += time.perf_counter() - tic
+        return self.result

@@ -1,0 +1,183 @@
+"""AmodalTracker: the Python API. A small object with one obvious call over the model.
+
+    from amodal_vos.tracking import AmodalTracker, Prompt
+
+    tracker = AmodalTracker.from_checkpoint("model.safetensors")     # or .from_config("small"), .default()
+    result = tracker.track("clip.mp4", [Prompt.from_box((40, 30, 80, 60)),
+                                        Prompt.from_points([(200, 90)], frame=25)])
+    result.masks(10).amodal                    # [N, H, W] bool: whole shapes on frame 10
+    result.save(output="clip.amodal.mp4", masks="clip.amodal.json")
+
+``track`` can also write those files while it tracks (``output=``, ``masks=``, ``png_dir=``), as the CLI does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from amodal_vos.errors import UserError
+from amodal_vos.io.frames import ArraySource
+from amodal_vos.io.video import FrameSource, open_video
+from amodal_vos.model import AmodalSAM2
+from amodal_vos.tracking.loading import load_model
+from amodal_vos.tracking.outputs import Outputs
+from amodal_vos.tracking.prompts import Prompt, check_prompts
+from amodal_vos.tracking.result import TrackResult
+from amodal_vos.tracking.run import FrameEvent, Timings, TrackingRun
+
+VideoLike = str | Path | FrameSource | np.ndarray
+PromptsLike = Prompt | Sequence[Prompt | Sequence[float]]
+
+
+def frame_range(
+    num_frames: int, start: int = 0, end: int | None = None, max_frames: int | None = None
+) -> tuple[int, int]:
+    """The tracked frames [start, end): ``end`` defaults to the video's end, ``max_frames`` caps the length."""
+    if start < 0 or start >= num_frames:
+        raise UserError(f"--start {start} is outside the video (frames 0..{num_frames - 1})")
+    stop = num_frames if end is None else min(end, num_frames)
+    if max_frames is not None:
+        if max_frames <= 0:
+            raise UserError(f"--max-frames must be positive, got {max_frames}")
+        stop = min(stop, start + max_frames)
+    if stop <= start:
+        raise UserError(f"--end {end} must be after --start {start}")
+    return start, stop
+
+
+def as_prompts(prompts: PromptsLike) -> list[Prompt]:
+    """Prompts, or bare (x, y, w, h) boxes on frame 0."""
+    if isinstance(prompts, Prompt):
+        return [prompts]
+    return [p if isinstance(p, Prompt) else Prompt.from_box(p) for p in prompts]
+
+
+def as_source(video: VideoLike) -> FrameSource:
+    if isinstance(video, FrameSource):
+        return video
+    if isinstance(video, np.ndarray):
+        return ArraySource(video)
+    return open_video(video)
+
+
+class AmodalTracker:
+    """Tracks prompted objects through a video with an AmodalSAM2 model. ``visible`` runs the modal pass (visible
+    and occluded parts; about doubles the cost); ``adapters=False`` bypasses the adapters (plain SAM-2 tracking);
+    ``batch_objects=False`` gives every object its own memory bank (default: objects prompted together share one)."""
+
+    def __init__(
+        self,
+        model: AmodalSAM2,
+        *,
+        visible: bool = True,
+        adapters: bool = True,
+        batch_objects: bool = True,
+        description: dict | None = None,
+    ) -> None:
+        self.model = model.eval()
+        self.visible, self.adapters, self.batch_objects = visible, adapters, batch_objects
+        self.description = description or {"config": str(model.config.get("name", "?")), "checkpoint": None}
+        self.description["image_size"] = int(model.image_size)
+        self.last_run: TrackingRun | None = None
+
+    @classmethod
+    def from_config(
+        cls, config: str | Path = "small", image_size: int | None = None, device: str = "auto", **kwargs
+    ) -> AmodalTracker:
+        """A tracker over a config with random weights (for tests and benchmarks; prints a warning line)."""
+        model, description = load_model(None, config, image_size, device, warn=kwargs.pop("warn", True))
+        return cls(model, description=description, **kwargs)
+
+    @classmethod
+    def from_checkpoint(
+        cls, path: str | Path, config: str | Path | None = None, device: str = "auto", **kwargs
+    ) -> AmodalTracker:
+        """A tracker over trained weights (our .safetensors, or an official SAM-2 .pt with untrained adapters)."""
+        model, description = load_model(path, config, None, device)
+        return cls(model, description=description, **kwargs)
+
+    @classmethod
+    def default(cls, device: str = "auto", **kwargs) -> AmodalTracker:
+        """The shipped default model (amodal_vos/weights/default.safetensors), or the small config with random
+        weights and a warning while none is shipped."""
+        model, description = load_model(None, None, None, device)
+        return cls(model, description=description, **kwargs)
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.model.parameters()).device
+
+    @property
+    def last_timings(self) -> Timings | None:
+        """Seconds per part (decode, prepare, model, masks, write) of the last ``track`` call."""
+        return None if self.last_run is None else self.last_run.timings
+
+    def track(
+        self,
+        video: VideoLike,
+        prompts: PromptsLike,
+        *,
+        start: int = 0,
+        end: int | None = None,
+        max_frames: int | None = None,
+        visible: bool | None = None,
+        output: str | Path | None = None,
+        masks: str | Path | None = None,
+        png_dir: str | Path | None = None,
+        force: bool = False,
+        on_frame: Callable[[FrameEvent], None] | None = None,
+        progress: bool = False,
+        prune: bool = True,
+    ) -> TrackResult:
+        """Track every prompted object over frames [start, end) of ``video`` (a path: video file, frame folder or
+        image; a FrameSource; or frames [T, H, W, 3] / one image [H, W, 3] as a uint8 array) and return the masks.
+        ``output`` / ``masks`` / ``png_dir`` also write the overlay video, masks JSON and palette PNGs."""
+        source = as_source(video)
+        start, end = frame_range(source.info.num_frames, start, end, max_frames)
+        prompts = check_prompts(as_prompts(prompts), source.info, start, end)
+        visible = self.visible if visible is None else visible
+        description = {
+            **self.description,
+            "visible_pass": bool(visible and self.adapters),
+            "adapters": self.adapters,
+        }
+        result = TrackResult(source.info, prompts, start, end, description, source=source)
+        outputs = Outputs(source.info, output, masks, png_dir, force, num_frames=end - start)
+        bar = None
+        if progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(unit="frame", desc="tracking")
+        callback = on_frame if bar is None else _with_bar(bar, on_frame)
+        run = TrackingRun(
+            self.model, source, prompts, start, end, outputs, result,
+            adapters=self.adapters, visible=visible, prune=prune, batch_objects=self.batch_objects, on_frame=callback,
+        )  # fmt: skip
+        self.last_run = run
+        try:
+            with outputs:
+                return run.run()
+        finally:
+            if bar is not None:
+                bar.close()
+
+    def segment(self, image: str | Path | np.ndarray, prompts: PromptsLike, **kwargs) -> TrackResult:
+        """Amodal segmentation of one image: ``track`` on a one-frame input (``output`` may be a .png)."""
+        source = as_source(image)
+        if source.info.num_frames != 1:
+            raise UserError(f"{source.info.path} is not a single image ({source.info.num_frames} frames)")
+        return self.track(source, prompts, **kwargs)
+
+
+def _with_bar(bar, on_frame):
+    def report(event: FrameEvent) -> None:
+        bar.total = event.total
+        bar.update(1)
+        if on_frame is not None:
+            on_frame(event)
+
+    return report

@@ -1,0 +1,108 @@
+"""`amodal-vos track`: track prompted objects through a video; write the overlay mp4, the masks JSON, optional PNGs."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+from amodal_vos.cli.track_options import (
+    collect_prompts,
+    default_output,
+    load_tracker,
+    model_options,
+    rich_progress,
+    summarize,
+)
+
+EPILOG = """\b
+Each --box or --point is one object; ids are 1, 2, ... in order (all --box first, then all --point).
+A prompt sits on --frame (default 0) unless it ends in @FRAME. An object prompted on a later frame is
+tracked forwards to the end and backwards to the first frame. Coordinates are frame pixels.
+
+\b
+Examples:
+  amodal-vos track clip.mp4 --box 40,30,80,60
+  amodal-vos track clip.mp4 --box 40,30,80,60 --box 200,90,50,50@25    # object 2 prompted on frame 25
+  amodal-vos track clip.mp4 --point 120,80:130,95 --frame 10            # one object from two clicks
+  amodal-vos track frames/ --box 40,30,80,60 --png-dir masks/ --no-visible
+
+\b
+Outputs: the overlay (visible part solid, hidden part hatched, whole shape outlined, id and hidden share),
+the masks JSON (per frame and object: amodal and visible masks as COCO RLE, box, occlusion, score; schema
+in amodal_vos/io/masks_json.py) and with --png-dir DAVIS-palette PNGs (DIR/visible/, DIR/amodal/<id>/).
+Ctrl-C stops cleanly: the outputs keep the frames done and the JSON says "partial": true.
+"""
+
+
+@click.command(epilog=EPILOG)
+@click.argument("video", type=click.Path(path_type=Path))
+@click.option(
+    "--box", "boxes", multiple=True, metavar="X,Y,W,H[@FRAME]", help="Box prompt of one object (repeat)."
+)
+@click.option(
+    "--point",
+    "points",
+    multiple=True,
+    metavar="X,Y[:X,Y...][@FRAME]",
+    help="Click(s) on one object (repeat).",
+)
+@click.option("--frame", default=0, show_default=True, help="Frame of the prompts that name none.")
+@click.option(
+    "--output", "-o", type=click.Path(path_type=Path), help="Overlay mp4 [default: VIDEO.amodal.mp4 here]."
+)
+@click.option(
+    "--masks", type=click.Path(path_type=Path), help="Masks JSON [default: the --output path with .json]."
+)
+@click.option(
+    "--png-dir", type=click.Path(path_type=Path), help="Also write palette PNG masks into this folder."
+)
+@click.option("--start", default=0, show_default=True, help="First frame to track.")
+@click.option("--end", type=int, help="Stop before this frame [default: the end].")
+@click.option("--max-frames", type=int, help="Track at most this many frames from --start.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@model_options
+def track(
+    video, boxes, points, frame, output, masks, png_dir, start, end, max_frames, quiet,
+    checkpoint, config, device, no_visible, force,
+) -> None:  # fmt: skip
+    """Track objects through VIDEO (a video file, a folder of JPEG/PNG frames, or an image) and predict their
+    amodal masks: the whole shape of each object, including the parts hidden behind other things."""
+    from amodal_vos.io.video import open_video
+    from amodal_vos.tracking import TrackingInterrupted
+    from amodal_vos.tracking.outputs import Outputs
+    from amodal_vos.tracking.prompts import check_prompts
+    from amodal_vos.tracking.tracker import frame_range
+
+    prompts = collect_prompts(boxes, points, frame)
+    source = open_video(video)
+    first, stop = frame_range(source.info.num_frames, start, end, max_frames)
+    check_prompts(prompts, source.info, first, stop)
+    output = output or default_output(video, ".mp4")
+    masks = masks or output.with_suffix(".json")
+    Outputs(source.info, output, masks, png_dir, force, num_frames=stop - first)  # fail early, before loading
+    tracker = load_tracker(checkpoint, config, device, no_visible)
+    progress, on_frame = rich_progress() if not quiet else (None, None)
+    tic = time.perf_counter()
+    try:
+        if progress is not None:
+            progress.start()
+        result = tracker.track(
+            source, prompts, start=first, end=stop, output=output, masks=masks, png_dir=png_dir, force=force,
+            on_frame=on_frame,
+        )  # fmt: skip
+    except TrackingInterrupted as stop_:
+        if progress is not None:
+            progress.stop()
+        written = ", ".join(str(p) for p in tracker.last_run.outputs.written.values()) or "none"
+        click.echo(
+            f"interrupted after {len(stop_.result)} of {stop - first} frames; partial outputs: {written}",
+            err=True,
+        )
+        sys.exit(130)
+    finally:
+        if progress is not None:
+            progress.stop()
+    summarize(result, time.perf_counter() - tic)
+    click.echo("wrote " + ", ".join(str(p) for p in tracker.last_run.outputs.written.values()))

@@ -1,0 +1,102 @@
+"""Options and helpers shared by `amodal-vos track` and `amodal-vos segment`: model choice, prompts, progress, summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+MODEL_OPTIONS = [
+    click.option(
+        "--checkpoint",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="Model weights: our .safetensors, or an official SAM-2 .pt (adapters untrained). "
+        "Default: the shipped model (random weights and a warning while none is shipped).",
+    ),
+    click.option("--config", help="Model config name (small, sam2.1_hiera_t, ...) or YAML; must fit --checkpoint."),
+    click.option(
+        "--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True,
+        help="auto = CUDA when available.",
+    ),
+    click.option("--no-visible", is_flag=True, help="Skip the visible (modal) pass: amodal masks only (1.7x faster with one object)."),
+    click.option("--force", is_flag=True, help="Overwrite existing outputs."),
+]  # fmt: skip
+
+
+def model_options(command):
+    for option in reversed(MODEL_OPTIONS):
+        command = option(command)
+    return command
+
+
+def collect_prompts(boxes: tuple[str, ...], points: tuple[str, ...], frame: int) -> list:
+    """--box prompts first, then --point prompts, each one object (ids 1, 2, ... in that order)."""
+    from amodal_vos.tracking.prompts import parse_box, parse_points
+
+    prompts = [parse_box(b, frame) for b in boxes] + [parse_points(p, frame) for p in points]
+    if not prompts:
+        raise click.UsageError("give at least one --box X,Y,W,H or --point X,Y")
+    return prompts
+
+
+def load_tracker(checkpoint, config, device, no_visible):
+    from amodal_vos.tracking import AmodalTracker
+    from amodal_vos.tracking.loading import load_model
+
+    model, description = load_model(checkpoint, config, None, device)
+    return AmodalTracker(model, visible=not no_visible, description=description)
+
+
+def default_output(source: Path, suffix: str) -> Path:
+    """``clip.mp4`` -> ``clip.amodal.mp4`` in the current folder (a frame folder's name for folders)."""
+    stem = source.name if source.is_dir() else source.stem
+    return Path(f"{stem or 'output'}.amodal{suffix}")
+
+
+def summarize(result, seconds: float | None = None) -> None:
+    """One line for the run and one per object: prompt, hidden share, frames where it was lost."""
+    import numpy as np
+
+    n = len(result)
+    speed = f" in {seconds:.1f} s ({n / seconds:.1f} fps)" if seconds else ""
+    click.echo(f"tracked {len(result.prompts)} object(s) over {n} frame(s){speed}")
+    for p in result.prompts:
+        occlusion = result.occlusion_rates(p.obj_id)
+        lost = sum(1 for f in result.frames if f[p.obj_id].box is None)
+        hidden = (
+            ""
+            if np.isnan(occlusion).all()
+            else f", hidden {np.nanmean(occlusion):.0%} on average (max {np.nanmax(occlusion):.0%})"
+        )
+        click.echo(f"  {p.describe()}{hidden}, empty mask on {lost} frame(s)")
+
+
+def rich_progress():
+    """A rich progress bar on stderr with frames per second; returns (progress, on_frame callback)."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        ProgressColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+    from rich.text import Text
+
+    class FpsColumn(ProgressColumn):
+        def render(self, task) -> Text:
+            return Text(f"{task.speed:.1f} fps" if task.speed else "- fps")
+
+    progress = Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), FpsColumn(), TimeRemainingColumn(),
+        console=Console(stderr=True), transient=False,
+    )  # fmt: skip
+    task = progress.add_task("tracking", total=None)
+
+    def on_frame(event) -> None:
+        progress.update(
+            task, total=event.total, completed=event.done, description=f"tracking ({event.phase})"
+        )
+
+    return progress, on_frame
