@@ -49,7 +49,9 @@ def main() -> None:
     print(f"recipe {recipe.name}, torch threads {torch.get_num_threads()}, device {trainer.info.device}")
     print(f"{'stage':<10} {'s/it':>7} {'x first':>8} {'frames/s':>9} {'iters':>7} {'est. min':>9}")
     for name, sec, frames, iters in rows:
-        print(f"{name:<10} {sec:7.3f} {sec / base:8.2f} {frames / sec:9.1f} {iters:7d} {iters * sec / 60:9.1f}")
+        print(
+            f"{name:<10} {sec:7.3f} {sec / base:8.2f} {frames / sec:9.1f} {iters:7d} {iters * sec / 60:9.1f}"
+        )
     print(f"total estimate: {sum(r[1] * r[3] for r in rows) / 60:.1f} min")
 
 

@@ -76,7 +76,7 @@ def eval_cmd(dataset, checkpoint, data_root, split, seed, num_clips, frames, siz
     from amodal_vos.errors import UserError
     from amodal_vos.eval.clips import dataset_clips, synthetic_clips
     from amodal_vos.eval.evaluate import EvalOptions, evaluate
-    from amodal_vos.eval.predict import PROMPT_MODES, RolloutPredictor
+    from amodal_vos.eval.predict import PROMPT_MODES, TrackerPredictor
     from amodal_vos.eval.report import results_table, write_results
     from amodal_vos.model.checkpoint import load_checkpoint
     from amodal_vos.train.distributed import pick_device
@@ -100,7 +100,7 @@ def eval_cmd(dataset, checkpoint, data_root, split, seed, num_clips, frames, siz
     console = Console(stderr=True)
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("evaluating", total=len(clips))
-        result = evaluate(RolloutPredictor(model), clips, options, on_clip=lambda n: progress.advance(task))
+        result = evaluate(TrackerPredictor(model), clips, options, on_clip=lambda n: progress.advance(task))
     if not result.rows:
         raise UserError("no object could be prompted: no clip has an object with a visible part")
     out_dir = Path(out) if out else Path(checkpoint).parent / f"eval-{clips.description['dataset']}"

@@ -1,9 +1,11 @@
 """The evaluator's inference seam: ``predictor(clip, prompts, adapters=..., oracle=...) -> {obj_id: [T, H, W] bool}``.
 
-``RolloutPredictor`` runs the same no-grad rollout as training (train/rollout.py: the prompt frame conditions the
-memory bank, later frames take Mspec from the previous prediction's enlarged box, memory pruned as it goes), one
-batch per group of objects prompted on the same frame, frames converted one at a time. Masks come back at the
-clip's full resolution (logits resized, thresholded at 0). Frames before an object's prompt frame stay empty.
+``TrackerPredictor`` is what users get: amodal_vos.tracking's AmodalTracker on the clip's frames in memory (box
+prompts; its visible pass is off, the modal baseline is the same tracker with the adapters bypassed).
+``RolloutPredictor`` runs the training rollout without gradients (train/rollout.py: the prompt frame conditions the
+memory bank, later frames take Mspec from the previous prediction's enlarged box, memory pruned as it goes); it
+serves the variants the tracker has no prompt for (a GT box on every frame, mask prompts). Masks come back at the
+clip's full resolution. Frames before an object's prompt frame stay empty (they are not scored).
 """
 
 from __future__ import annotations
@@ -116,3 +118,36 @@ class RolloutPredictor:
             for i, p in enumerate(group):
                 result[p.obj_id][start:] = masks[i]
         return result
+
+
+class TrackerPredictor:
+    """Inference through ``AmodalTracker`` (the engine of ``amodal-vos track``); falls back to the rollout for the
+    box-oracle and mask-prompt variants."""
+
+    def __init__(self, model: AmodalSAM2) -> None:
+        from amodal_vos.tracking import AmodalTracker
+
+        self.trackers = {on: AmodalTracker(model, visible=False, adapters=on) for on in (True, False)}
+        self.fallback = RolloutPredictor(model)
+
+    def __call__(
+        self, clip: Clip, prompts: list[ObjectPrompt], *, adapters: bool = True, oracle: bool = False
+    ) -> dict[int, np.ndarray]:
+        if oracle or any(p.box is None for p in prompts):
+            return self.fallback(clip, prompts, adapters=adapters, oracle=oracle)
+        from amodal_vos.tracking import Prompt as TrackPrompt
+
+        local = {i + 1: p for i, p in enumerate(prompts)}  # the tracker's ids are 1..255
+        asks = [
+            TrackPrompt.from_box((x0, y0, x1 - x0, y1 - y0), frame=p.frame, obj_id=i)
+            for i, p in local.items()
+            for x0, y0, x1, y1 in [np.asarray(p.box, dtype=float).tolist()]
+        ]
+        result = self.trackers[adapters].track(clip.frames, asks)
+        out = {p.obj_id: np.zeros((clip.num_frames, *clip.size), bool) for p in prompts}
+        for t in result.frame_indices:
+            frame = result.masks(t)
+            for k, i in enumerate(frame.ids):
+                if t >= local[i].frame:
+                    out[local[i].obj_id][t] = frame.amodal[k]
+        return out

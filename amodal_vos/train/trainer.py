@@ -7,22 +7,18 @@ end), ``log.csv``, ``stage-<i>-<name>.safetensors`` after each stage and the fin
 
 from __future__ import annotations
 
-import contextlib
 import json
-import math
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import torch
-from safetensors import SafetensorError, safe_open
 from torch.nn.parallel import DistributedDataParallel
 
 from amodal_vos.errors import UserError
-from amodal_vos.model.amodal_sam2 import AmodalSAM2
 from amodal_vos.model.build import build_model
-from amodal_vos.model.checkpoint import check_state_dict, load_official_checkpoint, save_checkpoint
+from amodal_vos.model.checkpoint import save_checkpoint
 from amodal_vos.model.freeze import apply_freeze
 from amodal_vos.train.discriminator import MaskDiscriminator
 from amodal_vos.train.distributed import (
@@ -35,50 +31,10 @@ from amodal_vos.train.distributed import (
 )
 from amodal_vos.train.log import CsvLog, Reporter, RunningMean
 from amodal_vos.train.recipe import Recipe, StageSpec
+from amodal_vos.train.setup import autocast_for, load_init, lr_at
 from amodal_vos.train.sources import build_source
 from amodal_vos.train.state import cpu_state_dict, load_state, optimizer_state, save_state
 from amodal_vos.train.step import StepModule, discriminator_step, make_work
-
-
-def lr_at(stage: StageSpec, step: int) -> float:
-    """Linear warmup to ``lr``, then cosine decay to ``lr_end`` at the stage's last step."""
-    if step < stage.warmup:
-        return stage.lr * (step + 1) / stage.warmup
-    span = max(stage.iters - stage.warmup - 1, 1)
-    progress = min(max(step - stage.warmup, 0) / span, 1.0)
-    return stage.lr_end + 0.5 * (stage.lr - stage.lr_end) * (1 + math.cos(math.pi * progress))
-
-
-def load_init(model: AmodalSAM2, init: str) -> str:
-    """Initial weights: 'none' (random), an official SAM-2 ``.pt`` (adapters stay zero) or one of our
-    ``.safetensors`` checkpoints. Returns a description for the metadata."""
-    if init in ("", "none"):
-        return "random"
-    path = Path(init)
-    if not path.is_file():
-        raise UserError(
-            f"--init checkpoint not found: {path} (give a file, or 'none' to start from random weights)"
-        )
-    if path.suffix != ".safetensors":
-        missing = load_official_checkpoint(model, path)
-        return f"{path.name} (official; {len(missing)} adapter tensors at zero init)"
-    try:
-        with safe_open(str(path), framework="pt") as f:
-            state = {k: f.get_tensor(k).float() for k in f.keys()}  # noqa: SIM118 (safe_open is not a mapping)
-    except (SafetensorError, OSError, ValueError) as err:
-        raise UserError(f"cannot read --init checkpoint {path}: {err}") from None
-    check_state_dict(model, state, f"checkpoint {path.name}", allow_missing_adapters=True)
-    model.load_state_dict(state, strict=False)
-    return path.name
-
-
-def autocast_for(device: torch.device, amp: str):
-    """bf16 autocast on CUDA ('auto' or 'bf16'), nothing on CPU or with 'off'."""
-    if amp not in ("auto", "bf16", "off"):
-        raise UserError(f"amp must be auto, bf16 or off, got {amp!r}")
-    if device.type == "cuda" and amp != "off" and torch.cuda.is_bf16_supported():
-        return torch.autocast("cuda", dtype=torch.bfloat16)
-    return contextlib.nullcontext()
 
 
 class Trainer:

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from amodal_vos.data.sample import Clip, ObjectTrack
 from amodal_vos.eval.evaluate import EvalOptions, evaluate
-from amodal_vos.eval.predict import RolloutPredictor, make_prompts
+from amodal_vos.eval.predict import RolloutPredictor, TrackerPredictor, make_prompts
 from amodal_vos.eval.report import results_table, write_results
 from amodal_vos.model.build import build_model
 from amodal_vos.model.checkpoint import save_checkpoint
@@ -84,6 +84,27 @@ def test_rollout_predictor_returns_full_resolution_masks_from_the_prompt_frame_o
     assert not masks[2][:2].any()
     oracle_masks = predictor(clip, prompts, oracle=True)
     assert oracle_masks[1].shape == (5, 48, 80)
+
+
+def test_the_tracker_and_the_training_rollout_predict_the_same_masks(shapes):
+    """Training runs clips exactly as inference does: amodal_vos.tracking and train/rollout.py agree pixel for pixel."""
+    torch.manual_seed(0)
+    model = build_model("small", image_size=64)
+    with torch.no_grad():
+        for _, p in model.adapter_parameters():
+            p.normal_(0, 0.05)  # adapters that change the output, so Mspec matters
+        model.sam_mask_decoder.pred_obj_score_head.layers[2].bias.fill_(
+            20.0
+        )  # always "present": non-empty masks
+    clip = shapes.make_clip(np.random.default_rng(1), 6, (48, 80), 3)
+    clip.objects[1].visible[:2] = False  # prompted on frame 2: a second memory bank
+    prompts = make_prompts(clip)
+    for adapters in (True, False):
+        ours = RolloutPredictor(model)(clip, prompts, adapters=adapters)
+        theirs = TrackerPredictor(model)(clip, prompts, adapters=adapters)
+        assert ours.keys() == theirs.keys()
+        for k in ours:
+            assert ours[k][2:].any() and np.array_equal(ours[k], theirs[k]), (adapters, k)
 
 
 def test_results_are_written_as_json_and_csv(shapes, tmp_path):

@@ -92,7 +92,9 @@ def test_box_prompt_uses_the_visible_or_the_amodal_box():
     assert p.point_inputs["point_labels"].tolist() == [[2, 3]]
     p = make_prompt("box", vis, amo, rngs, {"amodal_box": 1.0, "box_jitter": 0.0})
     assert torch.equal(p.spec_box, mask_to_box(amo)[0])
-    p = make_prompt("point", vis, amo, rngs, {}, num_points=3)  # Mspec: the visible box, as the tracker's modal mask
+    p = make_prompt(
+        "point", vis, amo, rngs, {}, num_points=3
+    )  # Mspec: the visible box, as the tracker's modal mask
     assert torch.equal(p.spec_box, mask_to_box(vis)[0]) and p.point_inputs["point_coords"].shape == (1, 3, 2)
     p = make_prompt("mask", vis, amo, rngs, {})
     assert torch.equal(p.mask_inputs[:, 0].bool(), vis)

@@ -6,7 +6,7 @@ import pytest
 
 from amodal_vos.errors import UserError
 from amodal_vos.train.recipe import list_recipes, load_recipe, scale_iters
-from amodal_vos.train.trainer import lr_at
+from amodal_vos.train.setup import lr_at
 
 
 def test_every_shipped_recipe_loads(tmp_path):

@@ -6,9 +6,9 @@ import json
 
 import numpy as np
 import pytest
+from amodal_vos.cli.main import cli
 from click.testing import CliRunner
 
-from amodal_vos.cli.main import cli
 from amodal_vos.data.fishbowl_writer import write_fishbowl
 from amodal_vos.data.synthetic import SynthConfig
 from amodal_vos.errors import UserError
@@ -39,23 +39,36 @@ def test_bad_data_specs_are_user_errors(tmp_path):
 
 def test_mix_source_draws_by_weight(shapes):
     spec = {"kind": "python", "target": f"{shapes.__file__}:make_source"}
-    mix = build_source({"kind": "mix", "sources": [{**spec, "weight": 3}, {"kind": "synthetic", "weight": 1}]})
+    mix = build_source(
+        {"kind": "mix", "sources": [{**spec, "weight": 3}, {"kind": "synthetic", "weight": 1}]}
+    )
     sources = [mix.sample(np.random.default_rng(i), 1).source for i in range(200)]
     assert 0.65 < sources.count("shapes") / 200 < 0.85
 
 
 def test_cli_trains_and_evaluates_on_a_fishbowl_folder(tmp_path):
     data = tmp_path / "fish"
-    write_fishbowl(data, videos=2, seed=1, cfg=SynthConfig(width=64, height=64, num_frames=6, num_fish=(2, 3)))
+    write_fishbowl(
+        data, videos=2, seed=1, cfg=SynthConfig(width=64, height=64, num_frames=6, num_fish=(2, 3))
+    )
     run = tmp_path / "run"
     args = ["train", "fishbowl-cpu", "--data-root", str(data), "--out", str(run), "--iters", "2", "--quiet"]
-    args += ["--set", "model.image_size=64", "--set", "stages.0.frames=3", "--set", "stages.0.targets.min_visible_px=5"]
+    args += [
+        "--set",
+        "model.image_size=64",
+        "--set",
+        "stages.0.frames=3",
+        "--set",
+        "stages.0.targets.min_visible_px=5",
+    ]
     res = CliRunner().invoke(cli, args)
     assert res.exit_code == 0, res.output
     _, meta = read_header(run / "model.safetensors")
     assert meta["iterations"] == 2 and meta["data"][0]["data"]["kind"] == "fishbowl"
 
-    res = CliRunner().invoke(cli, ["eval", "fishbowl", "--data-root", str(data), "--checkpoint", str(run / "model.safetensors")])
+    res = CliRunner().invoke(
+        cli, ["eval", "fishbowl", "--data-root", str(data), "--checkpoint", str(run / "model.safetensors")]
+    )
     assert res.exit_code == 0, res.output
     out = json.loads((run / "eval-fishbowl" / "results.json").read_text())
     assert set(out["summary"]) == {"amodal", "modal", "copy-first"} and out["data"]["clips"] == 2
@@ -69,7 +82,18 @@ def test_cli_evaluates_a_generated_test_set(tmp_path):
     from amodal_vos.model.checkpoint import save_checkpoint
 
     ckpt = save_checkpoint(build_model("small", image_size=64), tmp_path / "m.safetensors")
-    args = ["eval", "synthetic", "--checkpoint", str(ckpt), "--num-clips", "2", "--frames", "3", "--size", "64x64"]
+    args = [
+        "eval",
+        "synthetic",
+        "--checkpoint",
+        str(ckpt),
+        "--num-clips",
+        "2",
+        "--frames",
+        "3",
+        "--size",
+        "64x64",
+    ]
     res = CliRunner().invoke(cli, args + ["--no-baselines", "--out", str(tmp_path / "ev")])
     assert res.exit_code == 0, res.output
     out = json.loads((tmp_path / "ev" / "results.json").read_text())
