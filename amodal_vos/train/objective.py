@@ -83,6 +83,23 @@ def disc_crops(
     return real, fake, image, present.to(gt.device)
 
 
+def adversarial_loss(
+    outs: list[dict], batch: Batch, disc: MaskDiscriminator, crop: int, mask_prompted: bool
+) -> tuple[torch.Tensor, DiscInputs]:
+    """L_hol for the segmenter (the discriminator frozen for this term) and the detached crops for the
+    discriminator's own step. Pairs whose GT is empty, or whose mask prompt SAM-2 copies, do not count."""
+    real, fake, image, present = disc_crops(batch, [o["pred_masks_high_res"] for o in outs], crop)
+    keep = present.float()
+    if mask_prompted:
+        keep[: batch.amodal.shape[0]] = 0  # frame 0 comes first in the frame-major pairs
+    for p in disc.parameters():
+        p.requires_grad_(False)
+    adv = (generator_adv_loss(disc(fake, image)) * keep).sum() / keep.numel()
+    for p in disc.parameters():
+        p.requires_grad_(True)
+    return adv, DiscInputs(real.detach(), fake.detach(), None if image is None else image.detach(), keep)
+
+
 def compute_losses(
     outs: list[dict],
     batch: Batch,
@@ -106,11 +123,11 @@ def compute_losses(
         gt = gt_all[:, t]
         present = gt.flatten(1).any(dim=1)
         scored = torch.ones_like(present) if not (mask_prompted and t == 0) else torch.zeros_like(present)
-        weight = None
+        pixel_weight = None
         if cfg.occ_bce > 0 and target == "amodal":
-            weight = 1.0 + cfg.occ_bce * (gt & ~batch.visible[:, t]).float()
+            pixel_weight = 1.0 + cfg.occ_bce * (gt & ~batch.visible[:, t]).float()
         seg, iou = seg_loss(
-            out["multimasks_high_res"], gt, out["ious"], bce_weight=cfg.bce, pixel_weight=weight
+            out["multimasks_high_res"], gt, out["ious"], bce_weight=cfg.bce, pixel_weight=pixel_weight
         )
         w = (present & scored).float()
         sums["seg"] = sums["seg"] + (seg * w).sum()
@@ -140,19 +157,7 @@ def compute_losses(
             total = total + weight * parts[name]
     disc_inputs = None
     if cfg.adv > 0 and disc is not None and target == "amodal":
-        real, fake, image, present = disc_crops(batch, [o["pred_masks_high_res"] for o in outs], cfg.adv_crop)
-        keep = present.float()
-        if mask_prompted:
-            keep[:b] = 0
-        for p in disc.parameters():
-            p.requires_grad_(False)
-        adv = (generator_adv_loss(disc(fake, image)) * keep).sum() / count
-        for p in disc.parameters():
-            p.requires_grad_(True)
-        parts["adv"] = adv
-        total = total + cfg.adv * adv
-        disc_inputs = DiscInputs(
-            real.detach(), fake.detach(), None if image is None else image.detach(), keep
-        )
+        parts["adv"], disc_inputs = adversarial_loss(outs, batch, disc, cfg.adv_crop, mask_prompted)
+        total = total + cfg.adv * parts["adv"]
     parts["total"] = total
     return total, {k: v.detach() for k, v in parts.items()}, disc_inputs

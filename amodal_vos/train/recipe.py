@@ -27,6 +27,7 @@ STAGE_KEYS = {
     "freeze",
     "lr",
     "lr_end",
+    "adapter_lr_scale",
     "warmup",
     "weight_decay",
     "grad_clip",
@@ -60,6 +61,7 @@ class StageSpec:
     freeze: str
     lr: float
     lr_end: float
+    adapter_lr_scale: float  # adapters' learning rate relative to the rest
     warmup: int
     weight_decay: float
     grad_clip: float
@@ -166,6 +168,7 @@ def _stage(cfg: dict, index: int) -> StageSpec:
         freeze=freeze,
         lr=lr,
         lr_end=float(cfg.get("lr_end", lr)),
+        adapter_lr_scale=float(cfg.get("adapter_lr_scale", 1.0)),
         warmup=int(cfg.get("warmup", 0)),
         weight_decay=float(cfg.get("weight_decay", 0.01)),
         grad_clip=float(cfg.get("grad_clip", 0.0)),

@@ -21,7 +21,7 @@ TRAIN_KEYS = ("pred_masks_high_res", "multimasks_high_res", "ious", "object_scor
 
 
 def full_boxes(batch: int, size: int) -> torch.Tensor:
-    """Whole-image xyxy boxes [B, 4] (the Mspec of a prompt without extent, e.g. a click)."""
+    """Whole-image xyxy boxes [B, 4]: the Mspec of a prompt that brings no box of its own."""
     return torch.tensor([[0.0, 0.0, size, size]]).expand(batch, 4).clone()
 
 

@@ -93,8 +93,16 @@ class Trainer:
     def _setup_stage(self, index: int, state: dict | None) -> None:
         stage = self.recipe.stages[index]
         apply_freeze(self.model, stage.freeze)
-        params = [p for p in self.model.parameters() if p.requires_grad]
-        self.optimizer = torch.optim.AdamW(params, lr=stage.lr, weight_decay=stage.weight_decay)
+        groups = [
+            {"params": [p for _, p in named if p.requires_grad], "lr_scale": scale}
+            for named, scale in (
+                (self.model.base_parameters(), 1.0),
+                (self.model.adapter_parameters(), stage.adapter_lr_scale),
+            )
+        ]
+        self.params = [p for g in groups for p in g["params"]]
+        groups = [g for g in groups if g["params"]]
+        self.optimizer = torch.optim.AdamW(groups, lr=stage.lr, weight_decay=stage.weight_decay)
         if state is not None and state.get("stage") == index and "optimizer" in state:
             self.optimizer.load_state_dict(state["optimizer"])
         module = StepModule(self.model)
@@ -133,7 +141,7 @@ class Trainer:
         generator = seed_torch(r.seed, iteration, self.info.rank)
         lr = lr_at(stage, iteration - stage_start)
         for group in self.optimizer.param_groups:
-            group["lr"] = lr
+            group["lr"] = lr * group["lr_scale"]
         work = self._next_work(stage, stage_start + stage.iters, iteration)
         self.model.train()
         with autocast_for(self.info.device, str(r.raw.get("amp", "auto"))):
@@ -141,7 +149,7 @@ class Trainer:
         self.optimizer.zero_grad(set_to_none=True)
         total.backward()
         if stage.grad_clip > 0:
-            norm = torch.nn.utils.clip_grad_norm_(self.optimizer.param_groups[0]["params"], stage.grad_clip)
+            norm = torch.nn.utils.clip_grad_norm_(self.params, stage.grad_clip)
             parts["grad_norm"] = norm.detach()
         self.optimizer.step()
         if disc_inputs:

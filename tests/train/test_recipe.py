@@ -46,8 +46,10 @@ def test_real_data_recipe_without_data_root_is_a_user_error():
 
 def test_overrides_stage_selection_and_scaling(write_recipe, image_stage):
     path = write_recipe([image_stage, {**image_stage, "name": "second", "iters": 9}])
-    recipe = load_recipe(path, overrides=["stages.1.iters=12", "seed=7", "defaults.lr=0.5"])
+    overrides = ["stages.1.iters=12", "seed=7", "defaults.lr=0.5", "stages.1.adapter_lr_scale=4"]
+    recipe = load_recipe(path, overrides=overrides)
     assert [s.iters for s in recipe.stages] == [3, 12] and recipe.seed == 7 and recipe.stages[0].lr == 0.5
+    assert [s.adapter_lr_scale for s in recipe.stages] == [1.0, 4.0]
     assert [s.name for s in load_recipe(path, stages=["second"]).stages] == ["second"]
     assert [s.iters for s in load_recipe(path, iters=30).stages] == [8, 22]
     assert recipe.stage_at(0) == (0, 0) and recipe.stage_at(3) == (1, 3) and recipe.stage_at(14) == (1, 3)

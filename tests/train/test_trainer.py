@@ -36,10 +36,10 @@ def _assert_same_weights(a: Path, b: Path, atol: float) -> None:
     assert worst <= atol, f"weights differ by up to {worst}"
 
 
-def test_loss_goes_down(write_recipe, image_stage, tmp_path):
+def test_loss_goes_down(write_recipe, image_stage, shapes, tmp_path):
     stage = {**image_stage, "iters": 30, "batch": 8, "warmup": 3}
     recipe = load_recipe(write_recipe([stage], log_every=1))
-    final = Trainer(recipe, tmp_path / "run", quiet=True).run()
+    final = Trainer(recipe, tmp_path / "run", quiet=True, sources={"*": shapes.ShapesSource(64)}).run()
     losses = _losses(tmp_path / "run", "visible/total")
     assert len(losses) == 30
     first, last = sum(losses[:5]) / 5, sum(losses[-5:]) / 5
@@ -50,7 +50,7 @@ def test_loss_goes_down(write_recipe, image_stage, tmp_path):
 
 
 def _kill_env(after_samples: int) -> dict:
-    return {**os.environ, "SHAPES_KILL_AFTER": str(after_samples)}
+    return {**os.environ, "SHAPES_KILL_AFTER": str(after_samples), "OMP_NUM_THREADS": "1"}
 
 
 def test_killed_run_resumes_to_identical_weights(write_recipe, image_stage, amodal_stage, tmp_path):
@@ -140,3 +140,15 @@ def test_uneven_batch_over_processes_is_a_user_error():
     with pytest.raises(UserError, match="split evenly"):
         rank_share(3, DistInfo(0, 2, torch.device("cpu")))
     assert list(rank_share(4, DistInfo(1, 2, torch.device("cpu")))) == [2, 3]
+
+
+def test_adapter_lr_scale_sets_the_adapters_own_learning_rate(write_recipe, amodal_stage, tmp_path):
+    stage = {**amodal_stage, "iters": 2, "adapter_lr_scale": 0.0}
+    path = write_recipe([stage])
+    final = Trainer(load_recipe(path), tmp_path / "run", quiet=True).run()
+    torch.manual_seed(3)
+    init = build_model("small", load_recipe(path).model["overrides"], 64).state_dict()
+    trained = load_file(str(final))
+    adapters = [k for k in init if k.startswith("image_encoder.trunk.sca.")]
+    assert adapters and all(torch.equal(trained[k], init[k]) for k in adapters)
+    assert any(not torch.equal(trained[k], v) for k, v in init.items() if k not in adapters)
