@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import copy
-import importlib.util
+import runpy
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
-import torch
 import yaml
 
 HERE = Path(__file__).parent
@@ -19,17 +19,14 @@ NO_DROPOUT = [
 ]
 
 
-def _load_shapes():
-    spec = importlib.util.spec_from_file_location("amodal_vos_test_shapes", SHAPES_FILE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+_shapes = SimpleNamespace(**runpy.run_path(str(SHAPES_FILE)))  # a file, not a package: loaded by path
+one_torch_thread = _shapes.one_torch_thread  # autouse
 
 
 @pytest.fixture(scope="session")
 def shapes():
     """The shapes module (make_clip, ShapesSource)."""
-    return _load_shapes()
+    return _shapes
 
 
 def recipe_dict(stages: list[dict], **top) -> dict:
@@ -112,13 +109,3 @@ def write_recipe(tmp_path):
         return path
 
     return write
-
-
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """One torch thread in these tests: on a shared 2-core machine two threads stall waiting for each other whenever
-    another job holds a core (measured here: 5.5 s vs 0.6 s per training step); idle, one thread costs little."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
