@@ -76,3 +76,15 @@ def test_lr_warms_up_then_decays_to_lr_end(write_recipe, image_stage):
     assert lrs[0] == pytest.approx(1e-4) and lrs[9] == pytest.approx(1e-3)
     assert lrs[10] == pytest.approx(1e-3) and lrs[-1] == pytest.approx(1e-4)
     assert all(a >= b for a, b in zip(lrs[10:], lrs[11:], strict=False))
+
+
+def test_train_cli_lists_recipes_and_reports_bad_ones_in_one_line():
+    from amodal_vos.cli.main import cli
+    from click.testing import CliRunner
+
+    res = CliRunner().invoke(cli, ["train", "--list"])
+    assert res.exit_code == 0 and "scratch" in res.output.split()
+    res = CliRunner().invoke(cli, ["train", "no-such-recipe"])
+    assert res.exit_code == 2 and "unknown recipe" in res.output and "Traceback" not in res.output
+    res = CliRunner().invoke(cli, ["train", "scratch", "--set", "stages.0.iters"])
+    assert res.exit_code == 2 and "key=value" in res.output
