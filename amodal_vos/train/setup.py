@@ -11,7 +11,7 @@ import torch
 from safetensors import SafetensorError, safe_open
 
 from amodal_vos.errors import UserError
-from amodal_vos.model.amodal_sam2 import AmodalSAM2
+from amodal_vos.model.amodal_sam2 import ADAPTER_PREFIX, AmodalSAM2
 from amodal_vos.model.checkpoint import check_state_dict, load_official_checkpoint
 from amodal_vos.train.recipe import StageSpec
 
@@ -27,7 +27,8 @@ def lr_at(stage: StageSpec, step: int) -> float:
 
 def load_init(model: AmodalSAM2, init: str) -> str:
     """Initial weights: 'none' (random), an official SAM-2 ``.pt`` (adapters stay zero) or one of our
-    ``.safetensors`` checkpoints. Returns a description for the metadata."""
+    ``.safetensors`` checkpoints. A base trained with frozen adapters whose adapter shapes no longer fit (e.g. made
+    before the stage-1 bottleneck was narrowed) loads without them. Returns a description for the metadata."""
     if init in ("", "none"):
         return "random"
     path = Path(init)
@@ -43,9 +44,24 @@ def load_init(model: AmodalSAM2, init: str) -> str:
             state = {k: f.get_tensor(k).float() for k in f.keys()}  # noqa: SIM118 (safe_open is not a mapping)
     except (SafetensorError, OSError, ValueError) as err:
         raise UserError(f"cannot read --init checkpoint {path}: {err}") from None
+    note = ""
+    if _untrained_adapters(state) and _adapter_shapes_differ(model, state):
+        state = {k: v for k, v in state.items() if not k.startswith(ADAPTER_PREFIX)}
+        note = " (its adapters, never trained and of another shape, start fresh)"
     check_state_dict(model, state, f"checkpoint {path.name}", allow_missing_adapters=True)
     model.load_state_dict(state, strict=False)
-    return path.name
+    return path.name + note
+
+
+def _untrained_adapters(state: dict) -> bool:
+    """Whether a checkpoint's adapters are still at their zero init (a base trained with the adapters frozen)."""
+    ups = [v for k, v in state.items() if k.startswith(ADAPTER_PREFIX) and ".up." in k]
+    return bool(ups) and all(not v.any() for v in ups)
+
+
+def _adapter_shapes_differ(model: AmodalSAM2, state: dict) -> bool:
+    own = model.state_dict()
+    return any(k in own and own[k].shape != v.shape for k, v in state.items() if k.startswith(ADAPTER_PREFIX))
 
 
 def autocast_for(device: torch.device, amp: str):

@@ -35,3 +35,21 @@ def test_init_from_an_official_checkpoint_and_from_ours(tmp_path):
     assert load_init(model, "none") == "random"
     with pytest.raises(UserError, match="not found"):
         load_init(model, str(tmp_path / "missing.pt"))
+
+
+def test_a_base_with_untrained_adapters_of_another_shape_loads_without_them(tmp_path):
+    torch.manual_seed(1)
+    old = build_model(
+        "small", ["model.image_encoder.trunk.sca_rank=8"], image_size=64
+    )  # other adapter shapes
+    path = save_checkpoint(old, tmp_path / "base.safetensors")
+    model = build_model("small", image_size=64)
+    assert "start fresh" in load_init(model, str(path))
+    base = {k: v for k, v in old.state_dict().items() if not k.startswith(ADAPTER_PREFIX)}
+    assert all(torch.equal(model.state_dict()[k], v) for k, v in base.items())
+    with torch.no_grad():
+        for _, p in old.adapter_parameters():
+            p.add_(0.5)  # trained adapters of another shape: a real mismatch, reported
+    save_checkpoint(old, path)
+    with pytest.raises(UserError, match="shape mismatch"):
+        load_init(model, str(path))
