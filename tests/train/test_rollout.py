@@ -1,0 +1,96 @@
+"""The training rollout drives the memory bank as inference does: Mspec from the previous prediction's enlarged
+box, no Mspec with adapters bypassed, pruning without changing results."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from amodal_vos.model.build import build_model
+from amodal_vos.model.prior import next_boxes, spec_from_box
+from amodal_vos.model.transforms import box_prompt
+from amodal_vos.train.prompts import Prompt
+from amodal_vos.train.rollout import prune_memory, rollout
+
+
+@pytest.fixture(scope="module")
+def model():
+    torch.manual_seed(0)
+    m = build_model("small", image_size=64)
+    with torch.no_grad():  # make the adapters do something, so Mspec matters
+        for _, p in m.adapter_parameters():
+            p.normal_(0, 0.05)
+    return m.eval()
+
+
+def _prompt(boxes: torch.Tensor) -> Prompt:
+    return Prompt("box", box_prompt(boxes), None, boxes)
+
+
+def test_mspec_follows_the_previous_prediction(model, monkeypatch):
+    seen = []
+    encode = model.encode
+
+    def spy(img, prior=None):
+        seen.append(None if prior is None else prior.clone())
+        return encode(img, prior)
+
+    monkeypatch.setattr(model, "encode", spy)
+    frames = torch.randn(2, 4, 3, 64, 64)
+    boxes = torch.tensor([[10.0, 12.0, 30.0, 40.0], [30.0, 5.0, 50.0, 20.0]])
+    with torch.no_grad():
+        outs = rollout(model, frames, _prompt(boxes))
+    assert torch.equal(seen[0], spec_from_box(boxes, (64, 64)))
+    last = boxes
+    for t in range(1, 4):
+        pred = outs[t - 1]["pred_masks_high_res"][:, 0] > 0
+        last, _ = next_boxes(pred, last)
+        assert torch.equal(seen[t], spec_from_box(last, (64, 64))), f"frame {t}"
+    seen.clear()
+    with torch.no_grad():
+        rollout(model, frames, _prompt(boxes), adapters=False)
+    assert seen == [None] * 4
+
+
+def test_spec_jitter_moves_only_later_frames(model, monkeypatch):
+    seen = []
+    encode = model.encode
+    monkeypatch.setattr(
+        model, "encode", lambda img, prior=None: seen.append(prior.clone()) or encode(img, prior)
+    )
+    frames = torch.randn(1, 3, 3, 64, 64)
+    boxes = torch.tensor([[10.0, 12.0, 30.0, 40.0]])
+    noise = torch.from_numpy(np.random.default_rng(0).standard_normal((1, 3, 4))).float() * 3
+    with torch.no_grad():
+        rollout(model, frames, _prompt(boxes))
+        plain = list(seen)
+        seen.clear()
+        rollout(model, frames, _prompt(boxes), spec_jitter=0.2, spec_noise=noise)
+    assert torch.equal(seen[0], plain[0])
+    assert not torch.equal(seen[1], plain[1])
+
+
+def test_pruned_memory_gives_identical_masks(model):
+    model.num_maskmem, saved = 2, model.num_maskmem  # a short memory so pruning drops entries within 6 frames
+    max_ptrs, model.max_obj_ptrs_in_encoder = model.max_obj_ptrs_in_encoder, 3
+    try:
+        frames = torch.randn(1, 6, 3, 64, 64)
+        prompt = _prompt(torch.tensor([[10.0, 12.0, 40.0, 44.0]]))
+        with torch.no_grad():
+            full = rollout(model, frames, prompt)
+            pruned = rollout(model, frames, prompt, prune=True)
+        for a, b in zip(full, pruned, strict=True):
+            assert torch.equal(a["pred_masks_high_res"], b["pred_masks_high_res"])
+    finally:
+        model.num_maskmem, model.max_obj_ptrs_in_encoder = saved, max_ptrs
+
+
+def test_prune_memory_keeps_the_first_conditioning_frame():
+    memory = {
+        "cond_frame_outputs": {0: "c0", 5: "c5"},
+        "non_cond_frame_outputs": {t: t for t in range(1, 10)},
+    }
+    prune_memory(memory, 9, keep=3)
+    assert sorted(memory["non_cond_frame_outputs"]) == [7, 8, 9]
+    assert sorted(memory["cond_frame_outputs"]) == [0]
