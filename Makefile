@@ -26,7 +26,7 @@ format: venv
 	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
 
 demo: venv
-	$(BIN)/amodal-vos demo --out demo_out
+	$(BIN)/amodal-vos demo --out demo_out --force
 
 bench: venv
 	$(BIN)/python bench/sca_overhead.py

@@ -31,7 +31,7 @@ def cli() -> None:
 
 def _register() -> None:
     """Attach the subcommands; each lives in its own module under cli/."""
-    from amodal_vos.cli import data, info, segment, track, train
+    from amodal_vos.cli import data, demo, info, segment, track, train
     from amodal_vos.cli import eval as eval_cli
 
     cli.add_command(info.info)
@@ -40,6 +40,7 @@ def _register() -> None:
     cli.add_command(segment.segment)
     cli.add_command(train.train)
     cli.add_command(eval_cli.eval_cmd)
+    cli.add_command(demo.demo)
 
 
 _register()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+
 from amodal_vos.cli.track_options import (
     collect_prompts,
     default_output,

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import click
+
 from amodal_vos.cli.track_options import (
     collect_prompts,
     default_output,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import numpy as np
-from amodal_vos.cli.main import cli
 from click.testing import CliRunner
 
+from amodal_vos.cli.main import cli
 from amodal_vos.data.fishbowl import FishbowlRaw
 from amodal_vos.data.stats import HIST_LABELS
 

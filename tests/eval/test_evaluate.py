@@ -8,9 +8,9 @@ import json
 import numpy as np
 import pytest
 import torch
-from amodal_vos.cli.main import cli
 from click.testing import CliRunner
 
+from amodal_vos.cli.main import cli
 from amodal_vos.data.sample import Clip, ObjectTrack
 from amodal_vos.eval.evaluate import EvalOptions, evaluate
 from amodal_vos.eval.predict import RolloutPredictor, TrackerPredictor, make_prompts

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from amodal_vos.cli.main import cli
 from click.testing import CliRunner
 from omegaconf import OmegaConf
 from PIL import Image
 
+from amodal_vos.cli.main import cli
 from amodal_vos.io.shapes_video import write_shapes_video
 from amodal_vos.model import build_model, load_config, save_checkpoint
 from amodal_vos.tracking.loading import load_model

@@ -79,8 +79,9 @@ def test_lr_warms_up_then_decays_to_lr_end(write_recipe, image_stage):
 
 
 def test_train_cli_lists_recipes_and_reports_bad_ones_in_one_line():
-    from amodal_vos.cli.main import cli
     from click.testing import CliRunner
+
+    from amodal_vos.cli.main import cli
 
     res = CliRunner().invoke(cli, ["train", "--list"])
     assert res.exit_code == 0 and "scratch" in res.output.split()

@@ -6,9 +6,9 @@ import json
 
 import numpy as np
 import pytest
-from amodal_vos.cli.main import cli
 from click.testing import CliRunner
 
+from amodal_vos.cli.main import cli
 from amodal_vos.data.fishbowl_writer import write_fishbowl
 from amodal_vos.data.synthetic import SynthConfig
 from amodal_vos.errors import UserError
