@@ -163,6 +163,7 @@ class Trainer:
                 "stage": stage_index,
                 "wall_s": wall,
                 "recipe": self.recipe.name,
+                "init": self.init_desc,
                 "model": cpu_state_dict(self.model),
                 "optimizer": optimizer_state(self.optimizer),
             }
@@ -223,7 +224,7 @@ class Trainer:
                 self.disc.load_state_dict(state["disc"])
                 self.disc_opt.load_state_dict(state["disc_optimizer"])
             iteration, wall0 = int(state["iteration"]), float(state.get("wall_s", 0.0))
-            self.init_desc = f"resumed at {iteration}"
+            self.init_desc = str(state.get("init", "unknown (resume file without it)"))
         else:
             self.init_desc = load_init(self.model, self.init)
         total = self.recipe.total_iters

@@ -77,6 +77,7 @@ def test_killed_run_resumes_to_identical_weights(write_recipe, image_stage, amod
         Trainer(load_recipe(path), run, quiet=True).run()
     resumed = Trainer(load_recipe(path), run, resume=True, quiet=True).run()
     _assert_same_weights(full, resumed, atol=1e-6)
+    assert read_header(resumed)[1]["init"] == read_header(full)[1]["init"]  # the record keeps the run's start
     assert [int(r) for r in _losses(run, "iteration")] == list(range(1, 8))
     assert _losses(run, "amodal/total") == pytest.approx(_losses(tmp_path / "full", "amodal/total"), rel=1e-5)
 
