@@ -11,26 +11,7 @@ from pathlib import Path
 import click
 
 from amodal_vos.errors import UserError
-
-
-def _progress():
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        transient=False,
-    )
+from amodal_vos.io.progress import progress_bar
 
 
 def _pair(text: str, sep: str, what: str) -> tuple[int, int]:
@@ -96,7 +77,7 @@ def synth_fishbowl(
     workers = workers or max(1, min(2, os.cpu_count() or 1, videos))
     start = time.perf_counter()
     check_request(out, videos, cfg, layout, force)  # one-line errors before the progress bar appears
-    with _progress() as bar:
+    with progress_bar() as bar:
         task = bar.add_task(f"writing {out}", total=videos)
         write_fishbowl(out, videos, seed, cfg, workers, layout, force, on_done=lambda _: bar.advance(task))
     click.echo(
@@ -119,7 +100,7 @@ def stats(root: Path, fmt: str | None, split: str | None, limit: int | None, as_
     if limit is not None and limit < 1:
         raise UserError("--limit must be at least 1")
     n = len(ds) if limit is None else min(limit, len(ds))
-    with _progress() as bar:
+    with progress_bar() as bar:
         task = bar.add_task(f"reading {ds.format_name}", total=n)
         result = dataset_stats(ds, limit, on_item=lambda _: bar.advance(task))
     summary = {"format": ds.format_name, "root": str(root), **result.summary()}

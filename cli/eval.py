@@ -71,13 +71,13 @@ def eval_cmd(dataset, checkpoint, data_root, split, seed, num_clips, frames, siz
     (fishbowl, fishbowl-savos, movid-a, ... or 'auto'). Default prompt: the GT visible box on each object's first
     visible frame, then no further input. Prints a table; writes per-object results as JSON and CSV."""
     from rich.console import Console
-    from rich.progress import Progress
 
     from amodal_vos.errors import UserError
     from amodal_vos.eval.clips import dataset_clips, synthetic_clips
     from amodal_vos.eval.evaluate import EvalOptions, evaluate
     from amodal_vos.eval.predict import PROMPT_MODES, TrackerPredictor
     from amodal_vos.eval.report import results_table, write_results
+    from amodal_vos.io.progress import progress_bar
     from amodal_vos.model.checkpoint import load_checkpoint
     from amodal_vos.train.distributed import pick_device
 
@@ -98,7 +98,7 @@ def eval_cmd(dataset, checkpoint, data_root, split, seed, num_clips, frames, siz
         prompt, box_oracle, exclude_unoccluded, occluded_objects_only, not no_baselines, max_frames
     )
     console = Console(stderr=True)
-    with Progress(console=console, transient=True) as progress:
+    with progress_bar(console=console, transient=True) as progress:
         task = progress.add_task("evaluating", total=len(clips))
         result = evaluate(TrackerPredictor(model), clips, options, on_clip=lambda n: progress.advance(task))
     if not result.rows:

@@ -73,25 +73,9 @@ def summarize(result, seconds: float | None = None) -> None:
 
 def rich_progress():
     """A rich progress bar on stderr with frames per second; returns (progress, on_frame callback)."""
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        ProgressColumn,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-    from rich.text import Text
+    from amodal_vos.io.progress import RateColumn, progress_bar
 
-    class FpsColumn(ProgressColumn):
-        def render(self, task) -> Text:
-            return Text(f"{task.speed:.1f} fps" if task.speed else "- fps")
-
-    progress = Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), FpsColumn(), TimeRemainingColumn(),
-        console=Console(stderr=True), transient=False,
-    )  # fmt: skip
+    progress = progress_bar(RateColumn("fps"))
     task = progress.add_task("tracking", total=None)
 
     def on_frame(event) -> None:

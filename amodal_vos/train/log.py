@@ -9,14 +9,9 @@ import time
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
+from rich.progress import TextColumn
+
+from amodal_vos.io.progress import progress_bar
 
 FIXED_COLUMNS = ["iteration", "stage", "lr", "sec_per_it", "wall_s"]
 
@@ -79,14 +74,9 @@ class Reporter:
         self.start = start
         self.progress = None
         if self.live:
-            self.progress = Progress(
-                TextColumn("[bold]{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
+            self.progress = progress_bar(
                 TextColumn("{task.fields[rate]}"),
-                TimeElapsedColumn(),
-                TimeRemainingColumn(),
-                TextColumn("{task.fields[losses]}"),
+                after=(TextColumn("{task.fields[losses]}"),),
                 console=self.console,
             )
             self.task = self.progress.add_task("train", total=total, completed=start, rate="", losses="")
