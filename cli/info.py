@@ -6,11 +6,11 @@ from pathlib import Path
 
 import click
 
-from amodal_vos.eval.report import COLUMNS, LABELS
-
 
 def _record_lines(meta: dict) -> list[str]:
     """The lines of a checkpoint's record a user looks for: training, data, iterations, time, eval."""
+    from amodal_vos.eval.report import COLUMNS, LABELS
+
     lines = []
     if "note" in meta:
         lines.append(f"  note: {meta['note']}")
