@@ -5,7 +5,10 @@ Per frame, for the objects whose prompt frame has been reached:
   side; on the prompt frame the prompt box, afterwards the box of its previous amodal prediction, or its last good
   box while it is lost), then each group's batched memory bank runs ``track_frame``;
 - visible pass (optional): the adapters bypassed make the model modal SAM-2; its encoder output does not depend on
-  the object, so the frame is encoded once and shared; each group has a second memory bank for it.
+  the object, so the frame is encoded once and shared. On the prompt frame it segments the user's prompt; on later
+  frames it is prompted with the box of the object's amodal mask on that frame (no memory: a from-scratch modal
+  model tracks far worse through its memory than the amodal pass does with Mspec, see the README), and the
+  visible mask is kept inside the amodal one.
 
 Objects are grouped by prompt frame and prompt shape: a group shares one batched memory bank (SAM-2 memory tensors
 are batched over objects, and all entries of a bank must sit on the same frames). Objects prompted on different
@@ -20,8 +23,9 @@ from dataclasses import dataclass, field
 
 import torch
 
-from amodal_vos.model import AmodalSAM2
+from amodal_vos.model import AmodalSAM2, new_memory
 from amodal_vos.model.prior import next_boxes, spec_from_box
+from amodal_vos.model.transforms import box_prompt
 from amodal_vos.tracking.memory import MemoryBank, memory_horizon
 
 
@@ -64,7 +68,7 @@ class ObjectStep:
 class _Group:
     prompts: list[ModelPrompt]
     amodal: MemoryBank
-    visible: MemoryBank
+    visible: MemoryBank  # the modal tracker's bank when the adapters are bypassed
     boxes: torch.Tensor  # [n, 4] current Mspec boxes (model pixels)
     point_inputs: dict = field(default_factory=dict)
 
@@ -123,7 +127,8 @@ class Propagation:
         return group.frame >= t if self.reverse else group.frame <= t
 
     def banks(self) -> list[MemoryBank]:
-        return [bank for g in self.groups for bank in (g.amodal, g.visible)]
+        """The memory banks tracking reads: the amodal ones, or the modal tracker's with the adapters bypassed."""
+        return [g.amodal if self.adapters else g.visible for g in self.groups]
 
     def _track(self, group: _Group, bank: MemoryBank, feats, t: int) -> dict:
         is_cond = t == group.frame
@@ -151,16 +156,19 @@ class Propagation:
             return []
         tic = time.perf_counter()
         modal_outs: dict[int, dict] = {}
-        starting = [g for g in groups if g.frame == t and g.needs_modal_box]
-        if self.visible or not self.adapters or starting:
+        if not self.adapters:  # plain modal SAM-2 tracking through its own memory bank
             modal = self.model.encode(image, None)
-            for g in groups if (self.visible or not self.adapters) else starting:
-                bank = g.visible if (self.visible or not self.adapters) else MemoryBank(None)
-                modal_outs[id(g)] = self._track(g, bank, modal.take([0] * len(g.prompts)), t)
-        if self.adapters:
-            for g in starting:
-                mask = modal_outs[id(g)]["pred_masks_high_res"][:, 0] > 0
-                g.boxes = next_boxes(mask.cpu(), g.boxes)[0]
+            for g in groups:
+                modal_outs[id(g)] = self._track(g, g.visible, modal.take([0] * len(g.prompts)), t)
+            amodal_outs, prior_boxes = modal_outs, None
+        else:
+            starting = [g for g in groups if g.frame == t and (g.needs_modal_box or self.visible)]
+            modal = self.model.encode(image, None) if (self.visible or starting) else None
+            for g in starting:  # the prompt itself on the modal model, in a bank of its own
+                modal_outs[id(g)] = self._track(g, MemoryBank(None), modal.take([0] * len(g.prompts)), t)
+                if g.needs_modal_box:
+                    mask = modal_outs[id(g)]["pred_masks_high_res"][:, 0] > 0
+                    g.boxes = next_boxes(mask.cpu(), g.boxes)[0]
             prior_boxes = torch.cat([g.boxes for g in groups])
             specs = spec_from_box(prior_boxes, (self.size, self.size)).to(image.device)
             feats = self.model.encode(image.expand(len(prior_boxes), -1, -1, -1), specs)
@@ -169,12 +177,32 @@ class Propagation:
                 n = len(g.prompts)
                 amodal_outs[id(g)] = self._track(g, g.amodal, feats.take(slice(offset, offset + n)), t)
                 offset += n
-        else:
-            amodal_outs, prior_boxes = modal_outs, None
+            if self.visible:
+                for g in groups:
+                    if id(g) not in modal_outs:
+                        modal_outs[id(g)] = self._visible(g, modal, amodal_outs[id(g)], t)
         if image.device.type == "cuda":
             torch.cuda.synchronize(image.device)
         self.model_seconds += time.perf_counter() - tic
         return self._collect(groups, amodal_outs, modal_outs, prior_boxes)
+
+    def _visible(self, group: _Group, modal, amodal_out: dict, t: int) -> dict:
+        """Modal SAM-2 on a later frame, prompted with the box of each object's amodal mask (its last good box
+        while the mask is empty)."""
+        mask = amodal_out["pred_masks_high_res"][:, 0] > 0
+        boxes = next_boxes(mask.cpu(), group.boxes)[0]
+        points = {k: v.to(mask.device) for k, v in box_prompt(boxes).items()}
+        n = len(group.prompts)
+        return self.model.track_frame(
+            t,
+            modal.take([0] * n),
+            new_memory(),
+            is_cond=True,
+            num_frames=self.num_frames,
+            point_inputs=points,
+            reverse=self.reverse,
+            run_mem_encoder=False,
+        )
 
     def _collect(self, groups, amodal_outs, modal_outs, prior_boxes) -> list[ObjectStep]:
         steps, offset = [], 0
@@ -182,9 +210,9 @@ class Propagation:
             out = amodal_outs[id(g)]
             logits = out["pred_masks_high_res"][:, 0]
             scores = torch.sigmoid(out["object_score_logits"].float()).reshape(-1).tolist()
-            visible = (
-                modal_outs[id(g)]["pred_masks_high_res"][:, 0] if self.visible and self.adapters else None
-            )
+            visible = None
+            if self.visible and self.adapters:  # the visible part lies inside the whole shape
+                visible = torch.minimum(modal_outs[id(g)]["pred_masks_high_res"][:, 0], logits)
             if self.adapters:
                 g.boxes = next_boxes((logits > 0).cpu(), g.boxes)[0]
             for i, p in enumerate(g.prompts):

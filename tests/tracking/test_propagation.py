@@ -92,10 +92,50 @@ def test_objects_share_one_encoder_batch_and_groups_have_own_banks(model, images
     n, prior = amodal[3]
     assert [spec_rect(prior[i]) for i in range(n)] == [(0, 0, 24, 24), (24, 24, 66, 66), (0, 60, 47, 128)]
     assert [len(g.prompts) for g in sweep.groups] == [2, 1]
-    assert [len(g.amodal) for g in sweep.groups] == [6, 3] and [len(g.visible) for g in sweep.groups] == [
-        6,
-        3,
+    assert [len(g.amodal) for g in sweep.groups] == [6, 3]
+    assert [len(g.visible) for g in sweep.groups] == [0, 0]  # the visible pass keeps no memory
+
+
+def test_visible_pass_is_prompted_with_the_amodal_box_and_stays_inside_it(model, images, monkeypatch):
+    """On later frames modal SAM-2 gets the box of the object's amodal mask on that frame (its last good box
+    while the mask is empty), with no memory; the visible mask never leaves the amodal mask."""
+    script = {1: [(20, 30, 60, 50), (70, 10, 90, 40)], 2: [None, (0, 0, 30, 20)]}  # amodal masks per frame
+    asked = []
+    track_frame = model.track_frame
+
+    def scripted(t, feats, memory, **kwargs):
+        out = track_frame(t, feats, memory, **kwargs)
+        if kwargs.get("point_inputs") is not None and t > 0:  # a visible-pass call on a later frame
+            asked.append(
+                (
+                    t,
+                    kwargs["point_inputs"]["point_coords"].reshape(-1, 4).tolist(),
+                    len(memory["cond_frame_outputs"]),
+                )
+            )
+            out["pred_masks_high_res"] = torch.full_like(out["pred_masks_high_res"], 5.0)  # modal: everything
+        elif t in script:
+            logits = torch.full_like(out["pred_masks_high_res"], -5.0)
+            for i, box in enumerate(script[t]):
+                if box is not None:
+                    x0, y0, x1, y1 = box
+                    logits[i, :, y0:y1, x0:x1] = 5.0
+            out["pred_masks_high_res"] = logits
+        return out
+
+    monkeypatch.setattr(model, "track_frame", scripted)
+    prompts = [box_prompt(1, 0, [10, 10, 50, 50]), box_prompt(2, 0, [60, 60, 120, 100])]
+    sweep = Propagation(model, prompts, num_frames=3, visible=True)
+    steps = [sweep.step(t, images[t]) for t in range(3)]
+    assert asked == [
+        (1, [[20, 30, 60, 50], [70, 10, 90, 40]], 0),
+        (2, [[20, 30, 60, 50], [0, 0, 30, 20]], 0),  # object 1 lost on frame 2: its last good box
     ]
+    for frame in steps[1:]:
+        for s in frame:
+            assert torch.equal(
+                s.visible > 0, s.amodal > 0
+            )  # modal says "everything": clipped to the amodal mask
 
 
 def test_bypassed_adapters_are_plain_sam2(model, images, spy):
@@ -114,6 +154,4 @@ def test_click_prompt_takes_its_mspec_from_the_modal_mask(model, images, spy):
     sweep.step(0, images[0])
     assert [(n, p is None) for n, p in calls] == [(1, True), (1, False)]  # modal first, then amodal
     assert spec_rect(calls[1][1][0]) == (12, 26, 68, 54)
-    assert (
-        len(sweep.groups[0].visible) == 0
-    )  # --no-visible: the modal pass on the prompt frame leaves no bank
+    assert len(sweep.groups[0].visible) == 0  # the modal pass on the prompt frame leaves no bank
