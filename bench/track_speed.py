@@ -10,8 +10,9 @@
     python bench/track_speed.py                 # small config @256, 640x360 video; about 5 minutes on 2 cores
     python bench/track_speed.py --hiera-t       # sam2.1_hiera_t @512, amodal vs SAM-2 and section 3 only
 
-Random weights (no trained model is shipped yet); the object-score bias is raised so objects count as present and
-masks are non-empty: the random model's masks are large and ragged, a pessimistic case for RLE and rendering.
+Random weights (the model's speed does not depend on them, and the bench runs on any config); the object-score bias
+is raised so objects count as present and masks are non-empty: the random model's masks are large and ragged, a
+pessimistic case for RLE and rendering.
 OMP_WAIT_POLICY=PASSIVE is set (before torch loads) so that busy neighbours on a shared machine do not make
 OpenMP's spinning threads dominate the timings.
 """
