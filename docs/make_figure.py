@@ -1,5 +1,6 @@
-"""Make docs/demo_frames.png, the README's picture: demo frames where the targets are most hidden, each as the input
-frame above our overlay (visible part filled, hidden part hatched, whole shape outlined).
+"""Make docs/demo_frames.png, the README's picture: demo frames where the targets are most hidden while still in view
+(by the generator's ground truth), each as the input frame above our overlay (visible part filled, hidden part
+hatched, whole shape outlined).
 
     amodal-vos demo --out demo_out && python docs/make_figure.py demo_out
 """
@@ -13,15 +14,21 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from amodal_vos.demo import find_demo_clip
 from amodal_vos.io.video import open_video
 
 
-def most_hidden_frames(masks_json: Path, count: int) -> list[int]:
-    """Frames, spread over the clip, where the tracked objects' predicted hidden share is largest."""
-    frames = json.loads(masks_json.read_text())["frames"]
-    hidden = np.array([sum(o["occlusion"] or 0.0 for o in f["objects"]) for f in frames])
-    chunks = np.array_split(np.arange(len(frames)), count)
-    return [int(c[np.argmax(hidden[c])]) for c in chunks if len(c)]
+def most_hidden_frames(summary_json: Path, count: int) -> list[int]:
+    """Frames, one per equal part of the clip, where the targets' true hidden shares sum highest while every target
+    has a visible part."""
+    seed = json.loads(summary_json.read_text())["seed"]
+    clip, indices = find_demo_clip(seed)  # the clip's own seed: found at once
+    targets = [clip.objects[i] for i in indices]
+    hidden = np.sum([o.occlusion_rate() for o in targets], axis=0)
+    in_view = np.all([o.visible.reshape(len(o.visible), -1).any(1) for o in targets], axis=0)
+    score = np.where(in_view, hidden, -1.0)
+    chunks = np.array_split(np.arange(len(score)), count)
+    return [int(c[np.argmax(score[c])]) for c in chunks if len(c)]
 
 
 def main() -> None:
@@ -31,7 +38,7 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=3)
     parser.add_argument("--scale", type=int, default=2, help="pixel repeat, so the small frames read well")
     args = parser.parse_args()
-    indices = most_hidden_frames(args.demo_dir / "demo_clip.masks.json", args.frames)
+    indices = most_hidden_frames(args.demo_dir / "summary.json", args.frames)
     clip = list(open_video(args.demo_dir / "demo_clip.mp4").frames())
     overlay = list(open_video(args.demo_dir / "demo_clip.amodal.mp4").frames())
     gap = 4
