@@ -23,6 +23,16 @@ def images(clip):
     return [frames_to_input(f, SIZE) for f in frames_of(clip[0])[:10]]
 
 
+def box_logits(like: torch.Tensor, boxes: list) -> torch.Tensor:
+    """Mask logits shaped like ``like``: +5 inside each object's (x0, y0, x1, y1) box, -5 elsewhere (None: empty)."""
+    logits = torch.full_like(like, -5.0)
+    for i, box in enumerate(boxes):
+        if box is not None:
+            x0, y0, x1, y1 = box
+            logits[i, :, y0:y1, x0:x1] = 5.0
+    return logits
+
+
 @pytest.fixture
 def spy(model, monkeypatch):
     """Records every encoder call (batch size, prior masks) and replaces predicted masks by scripted boxes."""
@@ -36,12 +46,7 @@ def spy(model, monkeypatch):
     def scripted_track_frame(t, feats, memory, **kwargs):
         out = track_frame(t, feats, memory, **kwargs)
         if t in script:
-            logits = torch.full_like(out["pred_masks_high_res"], -5.0)
-            for i, box in enumerate(script[t]):
-                if box is not None:
-                    x0, y0, x1, y1 = box
-                    logits[i, :, y0:y1, x0:x1] = 5.0
-            out["pred_masks_high_res"] = logits
+            out["pred_masks_high_res"] = box_logits(out["pred_masks_high_res"], script[t])
         return out
 
     monkeypatch.setattr(model, "encode", recording_encode)
@@ -115,12 +120,7 @@ def test_visible_pass_is_prompted_with_the_amodal_box_and_stays_inside_it(model,
             )
             out["pred_masks_high_res"] = torch.full_like(out["pred_masks_high_res"], 5.0)  # modal: everything
         elif t in script:
-            logits = torch.full_like(out["pred_masks_high_res"], -5.0)
-            for i, box in enumerate(script[t]):
-                if box is not None:
-                    x0, y0, x1, y1 = box
-                    logits[i, :, y0:y1, x0:x1] = 5.0
-            out["pred_masks_high_res"] = logits
+            out["pred_masks_high_res"] = box_logits(out["pred_masks_high_res"], script[t])
         return out
 
     monkeypatch.setattr(model, "track_frame", scripted)
