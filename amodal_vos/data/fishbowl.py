@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 
 from amodal_vos.data.base import ClipDataset
-from amodal_vos.data.masks import decode_rles
 from amodal_vos.data.sample import ObjectTrack
 from amodal_vos.data.video import read_video_frames, video_frame_count
 from amodal_vos.errors import UserError
+from amodal_vos.io import rle
 
 _NESTED = re.compile(r"^object(\d+)$")
 _RENDER_SUFFIX = re.compile(r"_(object\d+|background)$")
@@ -110,7 +110,7 @@ class FishbowlRaw(ClipDataset):
         tracks, missing, fishes = [], [], self._objects(i)
         for index, fish in enumerate(fishes):
             fish_id = int(fish["id"])
-            visible = decode_rles([fish["masks"][t] for t in frame_ids])
+            visible = rle.decode_many([fish["masks"][t] for t in frame_ids])
             render = self.amodal_render(i, index, fish_id)
             if render is None:
                 amodal = visible.copy()
@@ -118,7 +118,7 @@ class FishbowlRaw(ClipDataset):
             else:
                 entries = _read_json(render)
                 entry = next((e for e in entries if int(e.get("id", fish_id)) == fish_id), entries[0])
-                amodal = decode_rles([entry["masks"][t] for t in frame_ids])
+                amodal = rle.decode_many([entry["masks"][t] for t in frame_ids])
             tracks.append(ObjectTrack(fish_id, amodal, visible, fish.get("type_name")))
         meta = {
             "amodal_missing": missing,

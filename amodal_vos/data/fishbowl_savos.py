@@ -17,9 +17,10 @@ import numpy as np
 
 from amodal_vos.data.base import ClipDataset, find_split
 from amodal_vos.data.images import read_rgb
-from amodal_vos.data.masks import decode_rle, nan_boxes, rowfirst_to_xyxy
+from amodal_vos.data.masks import nan_boxes, rowfirst_to_xyxy
 from amodal_vos.data.sample import ObjectTrack
 from amodal_vos.errors import UserError
+from amodal_vos.io import rle
 
 
 class FishbowlSavos(ClipDataset):
@@ -90,8 +91,8 @@ class FishbowlSavos(ClipDataset):
                 rec = frames.get(int(t))
                 if rec is None:
                     continue
-                amodal[k] = decode_rle(rec["FM"])
-                visible[k] = decode_rle(rec["VM"])
+                amodal[k] = rle.decode(rec["FM"])
+                visible[k] = rle.decode(rec["VM"])
                 fm_bx[k] = rowfirst_to_xyxy(rec["FM_bx"])
                 vm_bx[k] = rowfirst_to_xyxy(rec["VM_bx"])
                 occ[k] = rec.get("OCC_R", np.nan)

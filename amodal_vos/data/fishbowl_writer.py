@@ -18,10 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from amodal_vos.data.masks import encode_rles
 from amodal_vos.data.synthetic import SynthConfig, generate_clip
 from amodal_vos.data.video import write_video
 from amodal_vos.errors import UserError
+from amodal_vos.io import rle
 
 MARKER = "synth_fishbowl.json"  # written at the dataset root; --force only deletes folders that carry it
 LAYOUTS = ("nested", "flat")
@@ -47,13 +47,13 @@ def write_scene(out: Path, index: int, seed: int, cfg: SynthConfig, layout: str 
     write_video(scene / "video.mp4", clip.frames, fps=cfg.fps)
     fields = [{k: v for k, v in f.items() if k != "depth"} for f in clip.meta["fish"]]
     _dump(
-        [{**f, "masks": encode_rles(o.visible)} for f, o in zip(fields, clip.objects, strict=True)],
+        [{**f, "masks": rle.encode_many(o.visible)} for f, o in zip(fields, clip.objects, strict=True)],
         scene / "objects.json",
     )
     for k, (f, o) in enumerate(zip(fields, clip.objects, strict=True)):
         render = scene / f"object{k:03d}" if layout == "nested" else out / f"{sample_id}_object{f['id']}"
         render.mkdir(exist_ok=True)
-        _dump([{**f, "masks": encode_rles(o.amodal)}], render / "objects.json")
+        _dump([{**f, "masks": rle.encode_many(o.amodal)}], render / "objects.json")
     recording = {
         "generator": "amodal-vos synthetic",
         "seed": seed,

@@ -1,4 +1,4 @@
-"""COCO mask and box codecs shared by every loader: RLE (compressed or not), polygons, and the box conventions.
+"""COCO segmentations (polygons or RLE; the RLE codec is amodal_vos.io.rle) and the box conventions of every loader.
 
 Box conventions met in the datasets, all converted here to float xyxy pixels with an exclusive max edge (the
 convention of amodal_vos.model.prior):
@@ -14,46 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 from pycocotools import mask as mask_utils
 
-
-def encode_rle(mask: np.ndarray) -> dict:
-    """[H, W] bool mask -> COCO compressed RLE ``{"size": [H, W], "counts": str}`` (the JSON form)."""
-    rle = mask_utils.encode(np.asfortranarray(mask.astype(np.uint8)))
-    return {"size": [int(s) for s in rle["size"]], "counts": rle["counts"].decode("ascii")}
-
-
-def encode_rles(masks: np.ndarray) -> list[dict]:
-    """[T, H, W] bool masks -> T JSON RLE dicts (one pycocotools call for all frames)."""
-    if len(masks) == 0:
-        return []
-    rles = mask_utils.encode(np.asfortranarray(masks.astype(np.uint8).transpose(1, 2, 0)))
-    return [{"size": [int(s) for s in r["size"]], "counts": r["counts"].decode("ascii")} for r in rles]
-
-
-def _as_rle(rle: dict) -> dict:
-    """A COCO RLE dict in the form pycocotools.decode takes: compressed, counts as bytes."""
-    counts = rle["counts"]
-    h, w = (int(s) for s in rle["size"])
-    if isinstance(counts, list):  # uncompressed RLE (e.g. iscrowd annotations)
-        return mask_utils.frPyObjects({"size": [h, w], "counts": counts}, h, w)
-    if isinstance(counts, str):
-        counts = counts.encode("ascii")
-    return {"size": [h, w], "counts": counts}
-
-
-def decode_rle(rle: dict | Sequence[dict]) -> np.ndarray:
-    """COCO RLE (counts as str, bytes or an uncompressed list), or a list of RLEs (merged), -> [H, W] bool."""
-    if isinstance(rle, dict):
-        return mask_utils.decode(_as_rle(rle)).astype(bool)
-    rles = [_as_rle(r) for r in rle]
-    merged = rles[0] if len(rles) == 1 else mask_utils.merge(rles)
-    return mask_utils.decode(merged).astype(bool)
-
-
-def decode_rles(rles: Sequence[dict], hw: tuple[int, int] | None = None) -> np.ndarray:
-    """T RLE dicts (one per frame) -> [T, H, W] bool in one pycocotools call; ``hw`` gives the shape when T = 0."""
-    if len(rles) == 0:
-        return np.zeros((0, *(hw or (0, 0))), bool)
-    return np.ascontiguousarray(mask_utils.decode([_as_rle(r) for r in rles]).transpose(2, 0, 1)).astype(bool)
+from amodal_vos.io import rle
 
 
 def decode_segmentation(seg, height: int, width: int) -> np.ndarray:
@@ -62,16 +23,16 @@ def decode_segmentation(seg, height: int, width: int) -> np.ndarray:
     if seg is None:
         return np.zeros((height, width), bool)
     if isinstance(seg, dict):
-        return decode_rle(seg)
+        return rle.decode(seg)
     if len(seg) == 0:
         return np.zeros((height, width), bool)
     if isinstance(seg[0], dict):
-        return decode_rle(seg)
+        return rle.decode(seg)
     polys = [seg] if isinstance(seg[0], (int, float)) else seg
     polys = [[float(v) for v in p] for p in polys if len(p) >= 6]
     if not polys:
         return np.zeros((height, width), bool)
-    return decode_rle(mask_utils.frPyObjects(polys, height, width))
+    return rle.decode(mask_utils.frPyObjects(polys, height, width))
 
 
 def xywh_to_xyxy(box: Sequence[float]) -> np.ndarray:

@@ -14,9 +14,10 @@ import numpy as np
 
 from amodal_vos.data.base import ClipDataset
 from amodal_vos.data.images import read_rgb
-from amodal_vos.data.masks import decode_rle, xywh_to_xyxy
+from amodal_vos.data.masks import xywh_to_xyxy
 from amodal_vos.data.sample import ObjectTrack
 from amodal_vos.errors import UserError
+from amodal_vos.io import rle
 
 
 class SA1B(ClipDataset):
@@ -66,7 +67,7 @@ class SA1B(ClipDataset):
         n = len(frame_ids)
         objects, boxes = [], {}
         for ann in anns:
-            mask = np.repeat(decode_rle(ann["segmentation"])[None], n, 0)
+            mask = np.repeat(rle.decode(ann["segmentation"])[None], n, 0)
             objects.append(ObjectTrack(int(ann["id"]), mask, mask.copy(), None))
             boxes[int(ann["id"])] = {"visible": np.repeat(xywh_to_xyxy(ann["bbox"])[None], n, 0)}
         return objects, {"boxes": boxes, "modal_only": True, "image": data.get("image", {})}

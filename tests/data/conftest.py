@@ -13,8 +13,8 @@ import pytest
 from PIL import Image
 from pycocotools import mask as mask_utils
 
-from amodal_vos.data.masks import encode_rle
 from amodal_vos.data.video import write_video
+from amodal_vos.io import rle
 
 
 def rect(h: int, w: int, r0: int, r1: int, c0: int, c1: int) -> np.ndarray:
@@ -39,7 +39,7 @@ def _fish_entry(fish_id: int, masks: np.ndarray) -> dict:
         "type_name": "clownfish",
         "speed": 1.5,
         "scale": 0.9,
-        "masks": [encode_rle(m) for m in masks],
+        "masks": [rle.encode(m) for m in masks],
     }
 
 
@@ -194,9 +194,9 @@ def coco_like_roots(tmp_path: Path):
                 "id": 11,
                 "image_id": 5,
                 "category_id": 18,
-                "segmentation": encode_rle(a1),
-                "visible_mask": encode_rle(v1),
-                "invisible_mask": encode_rle(a1 & ~v1),
+                "segmentation": rle.encode(a1),
+                "visible_mask": rle.encode(v1),
+                "invisible_mask": rle.encode(a1 & ~v1),
                 "bbox": [10, 5, 30, 15],
                 "occlude_rate": 0.5,
                 "iscrowd": 0,
@@ -227,7 +227,7 @@ def coco_like_roots(tmp_path: Path):
                 "image_id": 1,
                 "category_id": 4,
                 "segmentation": [poly(4, 24, 6, 30)],
-                "inmodal_seg": encode_rle(v),
+                "inmodal_seg": rle.encode(v),
                 "bbox": [6, 4, 24, 20],
                 "inmodal_bbox": [6, 4, 12, 20],
                 "area": 480,
@@ -296,7 +296,7 @@ def coco_like_roots(tmp_path: Path):
         "annotations": [
             {
                 "id": 101,
-                "segmentation": encode_rle(s1),
+                "segmentation": rle.encode(s1),
                 "bbox": [4, 3, 40, 6],
                 "area": int(s1.sum()),
                 "predicted_iou": 0.9,
@@ -306,7 +306,7 @@ def coco_like_roots(tmp_path: Path):
             },
             {
                 "id": 102,
-                "segmentation": encode_rle(s2),
+                "segmentation": rle.encode(s2),
                 "bbox": [30, 12, 6, 16],
                 "area": int(s2.sum()),
                 "predicted_iou": 0.8,

@@ -1,4 +1,4 @@
-"""Mask codecs and box conventions shared by the loaders."""
+"""The RLE codec (amodal_vos.io.rle) on the forms datasets store, COCO segmentations and the loaders' box conventions."""
 
 from __future__ import annotations
 
@@ -6,16 +6,13 @@ import numpy as np
 from pycocotools import mask as mask_utils
 
 from amodal_vos.data.masks import (
-    decode_rle,
-    decode_rles,
     decode_segmentation,
-    encode_rle,
-    encode_rles,
     kubric_to_xyxy,
     mask_box,
     rowfirst_to_xyxy,
     xyxy_to_rowfirst,
 )
+from amodal_vos.io import rle as codec
 
 
 def _mask(seed: int = 0) -> np.ndarray:
@@ -24,11 +21,11 @@ def _mask(seed: int = 0) -> np.ndarray:
 
 def test_rle_forms_decode_to_the_same_mask():
     m = _mask()
-    rle = encode_rle(m)
+    rle = codec.encode(m)
     assert isinstance(rle["counts"], str) and rle["size"] == [13, 21]
-    np.testing.assert_array_equal(decode_rle(rle), m)
+    np.testing.assert_array_equal(codec.decode(rle), m)
     as_bytes = {"size": rle["size"], "counts": rle["counts"].encode()}
-    np.testing.assert_array_equal(decode_rle([as_bytes]), m)
+    np.testing.assert_array_equal(codec.decode([as_bytes]), m)
     uncompressed = {"size": [13, 21], "counts": _uncompressed_counts(m)}
     np.testing.assert_array_equal(decode_segmentation(uncompressed, 13, 21), m)
 
@@ -42,11 +39,11 @@ def _uncompressed_counts(m: np.ndarray) -> list[int]:
 
 def test_batch_encode_decode_round_trip():
     masks = np.stack([_mask(k) for k in range(4)])
-    rles = encode_rles(masks)
+    rles = codec.encode_many(masks)
     assert len(rles) == 4
-    np.testing.assert_array_equal(decode_rles(rles), masks)
+    np.testing.assert_array_equal(codec.decode_many(rles), masks)
     np.testing.assert_array_equal(
-        decode_rle(mask_utils.encode(np.asfortranarray(masks[2].astype(np.uint8)))), masks[2]
+        codec.decode(mask_utils.encode(np.asfortranarray(masks[2].astype(np.uint8)))), masks[2]
     )
 
 
