@@ -50,13 +50,17 @@ def check_state_dict(model: AmodalSAM2, state: dict, source: str, allow_missing_
         raise UserError(f"{source} does not fit model config {name!r}: " + "; ".join(problems))
 
 
-def _read_torch_state(path: Path) -> dict:
+def read_torch_file(path: Path, what: str):
+    """``torch.load`` with ``weights_only`` (no pickled code runs); any failure is one UserError naming ``what``."""
     try:
-        obj = torch.load(path, map_location="cpu", weights_only=True)
+        return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:
-        raise UserError(
-            f"cannot read checkpoint {path}: {type(err).__name__}: {str(err).splitlines()[0][:200]}"
-        ) from None
+        first = (str(err).splitlines() or [""])[0][:200]
+        raise UserError(f"cannot read {what} {path}: {type(err).__name__}: {first}") from None
+
+
+def _read_torch_state(path: Path) -> dict:
+    obj = read_torch_file(path, "checkpoint")
     state = obj.get("model", obj) if isinstance(obj, dict) else None
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise UserError(f"{path} is not a SAM-2 checkpoint: expected {{'model': state_dict}}")

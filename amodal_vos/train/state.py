@@ -13,6 +13,7 @@ from pathlib import Path
 import torch
 
 from amodal_vos.errors import UserError
+from amodal_vos.model.checkpoint import read_torch_file
 
 STATE_FILE = "state.pt"
 VERSION = 1
@@ -33,12 +34,7 @@ def load_state(out_dir: Path) -> dict | None:
     path = Path(out_dir) / STATE_FILE
     if not path.is_file():
         return None
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as err:
-        raise UserError(
-            f"cannot read the resume file {path}: {type(err).__name__}: {str(err)[:200]}"
-        ) from None
+    state = read_torch_file(path, "the resume file")
     if not isinstance(state, dict) or state.get("version") != VERSION:
         raise UserError(f"{path} is not an amodal-vos resume file of version {VERSION}")
     return state
