@@ -1,4 +1,5 @@
-"""Dataset-side video I/O with PyAV: decode only the frames a clip needs, and write mp4 (libx264, yuv420p).
+"""Dataset-side video I/O with PyAV: decode only the frames a clip needs, and write mp4 (libx264, yuv420p, through
+amodal_vos.io's VideoSink).
 
 Loaders read a window of a short dataset video (FISHBOWL: 128 frames); streaming over long user videos is
 amodal_vos.io's job. Decoding seeks to the keyframe before the window and converts only the requested frames.
@@ -7,12 +8,15 @@ amodal_vos.io's job. Decoding seeks to the keyframe before the window and conver
 from __future__ import annotations
 
 from collections.abc import Sequence
+from fractions import Fraction
 from pathlib import Path
 
 import av
 import numpy as np
 
 from amodal_vos.errors import UserError
+from amodal_vos.io.sink import VideoSink
+from amodal_vos.io.video import VideoInfo
 
 
 def _open(path: str | Path):
@@ -80,15 +84,7 @@ def write_video(
     t, h, w = frames.shape[:3]
     if h % 2 or w % 2:
         raise UserError(f"yuv420p video needs an even frame size, got {w}x{h}")
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream("libx264", rate=int(round(fps)))
-        stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
-        stream.options = {"crf": str(crf), "g": str(gop), "preset": "veryfast"}
-        stream.codec_context.thread_count = 1
+    info = VideoInfo(str(path), w, h, Fraction(int(round(fps))), t)
+    with VideoSink(path, info, crf=crf, gop=gop, threads=1) as sink:
         for frame in frames:
-            for packet in stream.encode(
-                av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")
-            ):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
+            sink.write(frame)

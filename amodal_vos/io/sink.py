@@ -34,11 +34,18 @@ class VideoSink:
         crf: int = 20,
         preset: str = "veryfast",
         codec: str = "libx264",
+        gop: int | None = None,
+        threads: int | None = None,
     ) -> None:
+        """``gop``: keyframe interval (a short one keeps seeking cheap); ``threads``: encoder threads (default:
+        the codec's own)."""
         self.path = Path(path)
         self.temp = temp_path(self.path)
         self.width, self.height, self.rate = info.width, info.height, Fraction(info.rate)
         self.codec, self.options = codec, {"crf": str(crf), "preset": preset} if codec == "libx264" else {}
+        if gop is not None:
+            self.options["g"] = str(gop)
+        self.threads = threads
         self.frames_written = 0
         self._container = None
         self._stream = None
@@ -54,6 +61,8 @@ class VideoSink:
             stream = self._container.add_stream(self.codec, rate=self.rate)
             stream.width, stream.height, stream.pix_fmt = self.width, self.height, self.pix_fmt
             stream.options = self.options
+            if self.threads:
+                stream.codec_context.thread_count = self.threads
         except (av.error.FFmpegError, OSError, ValueError) as err:
             self._abort()
             raise UserError(f"cannot write video {self.path}: {err}") from None
