@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 from pathlib import Path
 
 from rich.table import Table
 
 from amodal_vos.eval.evaluate import EvalResult
+from amodal_vos.io.atomic import commit, temp_path
 
 COLUMNS = (
     ("miou_full", "full"),
@@ -41,25 +41,21 @@ def results_table(result: EvalResult, title: str = "") -> Table:
     return table
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
 def write_results(result: EvalResult, out_dir: str | Path, extra: dict | None = None) -> tuple[Path, Path]:
     """Write results.json (everything, plus ``extra`` such as the checkpoint and dataset) and objects.csv."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     data = {**(extra or {}), **result.as_dict()}
     json_path = out / "results.json"
-    _atomic_write(json_path, json.dumps(data, indent=1, default=str))
+    temp = temp_path(json_path)
+    temp.write_text(json.dumps(data, indent=1, default=str))
+    commit(temp, json_path)
     csv_path = out / "objects.csv"
-    tmp = csv_path.with_name(csv_path.name + ".tmp")
-    with tmp.open("w", newline="") as f:
+    temp = temp_path(csv_path)
+    with temp.open("w", newline="") as f:
         fields = list(result.rows[0]) if result.rows else ["method"]
         writer = csv.DictWriter(f, fieldnames=fields)
         writer.writeheader()
         writer.writerows(result.rows)
-    os.replace(tmp, csv_path)
+    commit(temp, csv_path)
     return json_path, csv_path

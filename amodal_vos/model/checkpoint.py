@@ -8,7 +8,6 @@ Official checkpoints are torch pickles of {"model": state_dict}, read with ``wei
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import torch
@@ -17,6 +16,7 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
 from amodal_vos.errors import UserError
+from amodal_vos.io.atomic import commit, temp_path
 from amodal_vos.model.amodal_sam2 import ADAPTER_PREFIX, AmodalSAM2
 from amodal_vos.model.build import build_model
 
@@ -96,10 +96,9 @@ def save_checkpoint(
         "config": OmegaConf.to_yaml(model.config),
         "meta": json.dumps(meta or {}, default=str),
     }
-    tmp = path.with_name(path.name + ".tmp")
-    save_file(tensors, str(tmp), metadata=header)
-    os.replace(tmp, path)
-    return path
+    temp = temp_path(path)
+    save_file(tensors, str(temp), metadata=header)
+    return commit(temp, path)
 
 
 def read_header(path: str | Path) -> tuple[DictConfig, dict]:

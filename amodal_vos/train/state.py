@@ -7,12 +7,12 @@ No RNG state is stored: every random stream is derived from (seed, iteration, ..
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import torch
 
 from amodal_vos.errors import UserError
+from amodal_vos.io.atomic import commit, temp_path
 from amodal_vos.model.checkpoint import read_torch_file
 
 STATE_FILE = "state.pt"
@@ -23,10 +23,9 @@ def save_state(out_dir: Path, state: dict) -> Path:
     """Write ``state`` to out_dir/state.pt atomically."""
     path = Path(out_dir) / STATE_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save({"version": VERSION, **state}, tmp)
-    os.replace(tmp, path)
-    return path
+    temp = temp_path(path)
+    torch.save({"version": VERSION, **state}, temp)
+    return commit(temp, path)
 
 
 def load_state(out_dir: Path) -> dict | None:
