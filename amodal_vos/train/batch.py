@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from amodal_vos.data.sample import Clip
 from amodal_vos.errors import UserError
 from amodal_vos.model.transforms import frames_to_input
+from amodal_vos.train.settings import settings_from_dict
 
 
 @dataclass
@@ -57,13 +58,7 @@ class TargetRules:
 
     @classmethod
     def from_dict(cls, cfg: dict | None) -> TargetRules:
-        cfg = dict(cfg or {})
-        unknown = set(cfg) - set(cls.__dataclass_fields__)
-        if unknown:
-            raise UserError(
-                f"unknown target setting(s) {sorted(unknown)}; known: {sorted(cls.__dataclass_fields__)}"
-            )
-        return cls(**cfg)
+        return settings_from_dict(cls, cfg, "target")
 
 
 def pick_sample(
