@@ -5,18 +5,23 @@ Methods scored per object (same prompts, same frames):
 - ``modal``: modal SAM-2, i.e. the same weights with every adapter bypassed;
 - ``copy-first``: the amodal model's mask on the prompt frame copied to every later frame (no tracking).
 Default prompt: the GT visible box on the object's first visible frame, then no further input.
+Each method also gets the track-keeping figures of presence.py (presence, identity switches, collapse, mIoU_full by
+frame index), per object in its rows and per clip (collapse) in ``EvalResult.clips``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 
 from amodal_vos.data.sample import Clip, ObjectTrack
 from amodal_vos.eval.metrics import ObjectScores, score_object, summarize
 from amodal_vos.eval.predict import ObjectPrompt, make_prompts
+from amodal_vos.eval.presence import TRACK_FIELDS, TrackScores, score_tracks, summarize_tracks
+
+SCORE_FIELDS = tuple(f.name for f in fields(ObjectScores))
 
 METHODS = ("amodal", "modal", "copy-first")
 
@@ -54,18 +59,19 @@ class EvalOptions:
 @dataclass
 class EvalResult:
     options: EvalOptions
-    rows: list[dict] = field(default_factory=list)  # one per (method, object): method + ObjectScores fields
+    # per (method, object): method + ObjectScores + TrackScores fields
+    rows: list[dict] = field(default_factory=list)
+    clips: list[dict] = field(default_factory=list)  # per (method, clip): method, clip_id + collapse counts
 
     def summary(self) -> dict[str, dict]:
-        """Per method: the means over objects (percent) and counts."""
+        """Per method: the means over objects (percent) and counts, then the track-keeping figures (presence.py)."""
         out = {}
         for method in dict.fromkeys(r["method"] for r in self.rows):
-            objs = [
-                ObjectScores(**{k: v for k, v in r.items() if k != "method"})
-                for r in self.rows
-                if r["method"] == method
-            ]
-            out[method] = summarize(objs)
+            rows = [r for r in self.rows if r["method"] == method]
+            objs = [ObjectScores(**{k: r[k] for k in SCORE_FIELDS}) for r in rows]
+            tracks = [TrackScores(**{k: r[k] for k in TRACK_FIELDS if k in r}) for r in rows]
+            clips = [c for c in self.clips if c["method"] == method] if self.clips else None
+            out[method] = {**summarize(objs), **summarize_tracks(tracks, clips)}
         return out
 
     def as_dict(self) -> dict:
@@ -74,6 +80,7 @@ class EvalResult:
             "protocol": self.options.describe(),
             "summary": self.summary(),
             "objects": self.rows,
+            "clips": self.clips,
         }
 
 
@@ -107,8 +114,10 @@ def copy_first(masks: dict[int, np.ndarray], prompts: list[ObjectPrompt]) -> dic
     return out
 
 
-def evaluate_clip(predictor: Callable, clip: Clip, options: EvalOptions) -> list[dict]:
-    """Rows (method + per-object scores) for one clip."""
+def evaluate_clip(
+    predictor: Callable, clip: Clip, options: EvalOptions, clip_rows: list[dict] | None = None
+) -> list[dict]:
+    """Rows (method + per-object scores) for one clip; its per-method collapse counts go to ``clip_rows``."""
     clip = truncate(clip, options.max_frames)
     prompts = make_prompts(clip, options.prompt, options.min_prompt_px, options.min_prompt_frac)
     if options.occluded_objects_only:
@@ -121,8 +130,15 @@ def evaluate_clip(predictor: Callable, clip: Clip, options: EvalOptions) -> list
         preds["modal"] = predictor(clip, prompts, adapters=False, oracle=options.box_oracle)
         preds["copy-first"] = copy_first(preds["amodal"], prompts)
     by_id = {o.obj_id: o for o in clip.objects}
+    gts = {o.obj_id: (o.amodal, o.visible) for o in clip.objects}
+    starts = {p.obj_id: p.frame for p in prompts}
     rows = []
     for method, masks in preds.items():
+        tracks, collapse = score_tracks(
+            {i: masks[i] for i in starts}, gts, starts, options.exclude_unoccluded
+        )
+        if clip_rows is not None:
+            clip_rows.append({"method": method, "clip_id": str(clip.clip_id), **collapse})
         for p in prompts:
             obj = by_id[p.obj_id]
             s = score_object(
@@ -134,7 +150,7 @@ def evaluate_clip(predictor: Callable, clip: Clip, options: EvalOptions) -> list
                 p.obj_id,
                 options.exclude_unoccluded,
             )
-            rows.append({"method": method, **s.as_dict()})
+            rows.append({"method": method, **s.as_dict(), **tracks[p.obj_id].as_dict()})
     return rows
 
 
@@ -148,7 +164,7 @@ def evaluate(
     options = options or EvalOptions()
     result = EvalResult(options)
     for clip in clips:
-        rows = evaluate_clip(predictor, clip, options)
+        rows = evaluate_clip(predictor, clip, options, result.clips)
         result.rows.extend(rows)
         if on_clip is not None:
             on_clip(len({r["obj_id"] for r in rows}))
