@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # CPU wheel by default; a GPU user sets e.g. TORCH="torch==2.5.1 --index-url https://download.pytorch.org/whl/cu124"
 TORCH ?= torch==2.13.0
 
-.PHONY: venv test lint format demo bench clean
+.PHONY: venv test lint format demo bench clean assets
 
 $(BIN)/.installed: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -30,6 +30,20 @@ demo: venv
 
 bench: venv
 	$(BIN)/python bench/sca_overhead.py
+
+# Debian packages with the photos and clip art of the realistic generator (amodal_vos/data/assets.py, ~147 MB
+# download): installed only when missing; without root or apt it says what to run and carries on.
+ASSET_PACKAGES := openclipart-png lomiri-wallpapers-16.04
+
+assets:
+	@missing=$$(for p in $(ASSET_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q " installed$$" || echo $$p; done); \
+	if [ -z "$$missing" ]; then echo "assets: installed ($(ASSET_PACKAGES))"; \
+	elif [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then \
+		echo "assets: missing" $$missing "- run as root: make assets (realistic-data tests skip until then)"; \
+	else export DEBIAN_FRONTEND=noninteractive && apt-get update -qq && \
+		apt-get install -y -qq --no-install-recommends $(ASSET_PACKAGES) >/dev/null && \
+		echo "assets: installed" $$missing; fi
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

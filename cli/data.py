@@ -23,7 +23,7 @@ def _pair(text: str, sep: str, what: str) -> tuple[int, int]:
 
 @click.group("data")
 def data() -> None:
-    """Datasets: generate synthetic FISHBOWL-format data, inspect any supported dataset."""
+    """Datasets: generate synthetic FISHBOWL-format data (fish or realistic), inspect any supported dataset."""
 
 
 @data.command("synth-fishbowl")
@@ -80,6 +80,72 @@ def synth_fishbowl(
     with progress_bar() as bar:
         task = bar.add_task(f"writing {out}", total=videos)
         write_fishbowl(out, videos, seed, cfg, workers, layout, force, on_done=lambda _: bar.advance(task))
+    click.echo(
+        f"wrote {videos} videos ({width}x{height}, {frames} frames) to {out} in {time.perf_counter() - start:.1f} s"
+    )
+
+
+@data.command("synth-realistic")
+@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--videos", type=int, default=100, show_default=True, help="Number of videos (scenes).")
+@click.option(
+    "--seed", type=int, default=0, show_default=True, help="Same seed, same dataset (byte for byte)."
+)
+@click.option("--size", default="480x320", show_default=True, help="Frame size WxH (even numbers).")
+@click.option("--frames", type=int, default=128, show_default=True, help="Frames per video.")
+@click.option("--objects", default="2-5", show_default=True, help="Objects per video, MIN-MAX.")
+@click.option(
+    "--layout",
+    type=click.Choice(["nested", "flat"]),
+    default="nested",
+    show_default=True,
+    help="Amodal renders in <id>/object<NNN>/ (nested) or <id>_object<obj_id>/ (flat).",
+)
+@click.option("--workers", type=int, default=None, help="Processes (default: up to 2, one per core).")
+@click.option("--force", is_flag=True, help="Replace OUT if an earlier synth-* run wrote it.")
+def synth_realistic(
+    out: Path,
+    videos: int,
+    seed: int,
+    size: str,
+    frames: int,
+    objects: str,
+    layout: str,
+    workers: int | None,
+    force: bool,
+) -> None:
+    """Write VIDEOS realistic videos (photo backgrounds, clip art, shapes and fish behind moving scenery;
+    amodal_vos.data.realistic) to OUT in the FISHBOWL raw layout, as synth-fishbowl does. Needs the asset packages
+    (`make assets`)."""
+    from amodal_vos.data import assets
+    from amodal_vos.data.fishbowl_writer import check_request, write_fishbowl
+    from amodal_vos.data.realistic import RealisticConfig, generate_realistic_clip
+
+    width, height = _pair(size, "x", "--size")
+    count = _pair(objects, "-", "--objects")
+    if frames < 1 or width < 16 or height < 16:
+        raise UserError("--frames must be >= 1 and --size at least 16x16")
+    if count[0] < 1 or count[0] > count[1]:
+        raise UserError(f"--objects needs 1 <= MIN <= MAX, got {objects}")
+    cfg = RealisticConfig(width=width, height=height, num_frames=frames, num_objects=count)
+    workers = workers or max(1, min(2, os.cpu_count() or 1, videos))
+    start = time.perf_counter()
+    check_request(out, videos, cfg, layout, force)  # one-line errors before the progress bar appears
+    assets.photo_paths()  # ... and the apt-get command when the asset packages are missing
+    assets.clipart_library()  # built once per machine (about a minute), before the workers start
+    with progress_bar() as bar:
+        task = bar.add_task(f"writing {out}", total=videos)
+        write_fishbowl(
+            out,
+            videos,
+            seed,
+            cfg,
+            workers,
+            layout,
+            force,
+            on_done=lambda _: bar.advance(task),
+            generator=generate_realistic_clip,
+        )
     click.echo(
         f"wrote {videos} videos ({width}x{height}, {frames} frames) to {out} in {time.perf_counter() - start:.1f} s"
     )

@@ -4,7 +4,9 @@ real files: per scene ``video.mp4`` (libx264, yuv420p), ``objects.json`` (per-fi
 (``<id>/object<NNN>/``, or ``<id>_object<fish_id>/`` with layout="flat"). The single-fish videos are not written.
 
 Video i is generated from ``SeedSequence(seed, spawn_key=(i,))``, so the output depends on (seed, i) only, not on
-the worker count; the same seed gives the same bytes in every objects.json.
+the worker count; the same seed gives the same bytes in every objects.json. The clips come from the fish generator
+(amodal_vos.data.synthetic) by default, or from any ``generator(rng, cfg) -> Clip`` whose clips list each object's
+FISHBOWL fields in ``meta["fish"]`` or ``meta["objects"]`` (amodal_vos.data.realistic).
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ from pathlib import Path
 
 import numpy as np
 
+from amodal_vos.data.sample import Clip
 from amodal_vos.data.synthetic import SynthConfig, generate_clip
 from amodal_vos.data.video import write_video
 from amodal_vos.errors import UserError
 from amodal_vos.io import rle
 
+FISHBOWL_FIELDS = ("id", "type_id", "type_name", "speed", "scale")  # per object in objects.json
 MARKER = "synth_fishbowl.json"  # written at the dataset root; --force only deletes folders that carry it
 LAYOUTS = ("nested", "flat")
 # fork starts workers without re-importing the package (spawn costs ~1 s each); workers never touch torch
@@ -38,14 +42,26 @@ def video_rng(seed: int, index: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(index,)))
 
 
-def write_scene(out: Path, index: int, seed: int, cfg: SynthConfig, layout: str = "nested") -> str:
-    """Generate video ``index`` and write it under ``out``; returns its sample id."""
-    clip = generate_clip(video_rng(seed, index), cfg)
+Generator = Callable[[np.random.Generator, object], Clip]
+
+
+def write_scene(
+    out: Path,
+    index: int,
+    seed: int,
+    cfg: SynthConfig,
+    layout: str = "nested",
+    generator: Generator | None = None,
+) -> str:
+    """Generate video ``index`` (with ``generator``, default the fish generator) and write it under ``out``;
+    returns its sample id."""
+    clip = (generator or generate_clip)(video_rng(seed, index), cfg)
+    objects_meta = clip.meta["fish"] if "fish" in clip.meta else clip.meta["objects"]
     sample_id = f"{index:05d}"
     scene = out / sample_id
     scene.mkdir(parents=True, exist_ok=True)
     write_video(scene / "video.mp4", clip.frames, fps=cfg.fps)
-    fields = [{k: v for k, v in f.items() if k != "depth"} for f in clip.meta["fish"]]
+    fields = [{k: v for k, v in f.items() if k in FISHBOWL_FIELDS} for f in objects_meta]
     _dump(
         [{**f, "masks": rle.encode_many(o.visible)} for f, o in zip(fields, clip.objects, strict=True)],
         scene / "objects.json",
@@ -55,7 +71,7 @@ def write_scene(out: Path, index: int, seed: int, cfg: SynthConfig, layout: str 
         render.mkdir(exist_ok=True)
         _dump([{**f, "masks": rle.encode_many(o.amodal)}], render / "objects.json")
     recording = {
-        "generator": "amodal-vos synthetic",
+        "generator": f"amodal-vos {clip.source or 'synthetic'}",
         "seed": seed,
         "index": index,
         "fps": cfg.fps,
@@ -63,7 +79,8 @@ def write_scene(out: Path, index: int, seed: int, cfg: SynthConfig, layout: str 
         "width": cfg.width,
         "height": cfg.height,
         "occluders": clip.meta["occluders"],
-        "fish": clip.meta["fish"],
+        "fish": objects_meta,
+        **{k: v for k, v in clip.meta.items() if k not in ("fish", "objects", "occluders")},
     }
     _dump(recording, scene / "recording.json")
     return sample_id
@@ -103,17 +120,23 @@ def write_fishbowl(
     layout: str = "nested",
     force: bool = False,
     on_done: Callable[[str], None] | None = None,
+    generator: Generator | None = None,
 ) -> Path:
     """Write ``videos`` synthetic scenes under ``out`` with ``workers`` processes (default size: the real
-    FISHBOWL's); ``on_done`` is called with each sample id as it finishes. ``force`` replaces an earlier output."""
+    FISHBOWL's); ``on_done`` is called with each sample id as it finishes. ``force`` replaces an earlier output.
+    ``generator(rng, cfg) -> Clip`` makes the clips (default: the fish generator, with a SynthConfig)."""
     cfg = cfg or REAL_SIZE
     check_request(out, videos, cfg, layout, force)
     out = Path(out)
     if out.is_dir() and any(out.iterdir()):
         shutil.rmtree(out)  # check_request made sure this writer made it and force is set
     out.mkdir(parents=True, exist_ok=True)
-    _dump({"seed": seed, "videos": videos, "layout": layout, "config": asdict(cfg)}, out / MARKER)
-    for sample_id in _run_jobs([(out, i, seed, cfg, layout) for i in range(videos)], workers):
+    marker = {"seed": seed, "videos": videos, "layout": layout, "config": asdict(cfg)}
+    if generator is not None:
+        marker["generator"] = f"{generator.__module__}.{generator.__qualname__}"
+    _dump(marker, out / MARKER)
+    jobs = [(out, i, seed, cfg, layout, generator) for i in range(videos)]
+    for sample_id in _run_jobs(jobs, workers):
         if on_done is not None:
             on_done(sample_id)
     return out

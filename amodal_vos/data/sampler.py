@@ -2,16 +2,16 @@
 ratios. Videos give T consecutive frames, images 1-frame clips; optionally every clip is resized to S x S.
 
 A source is anything with ``sample(rng, num_frames) -> Clip`` and an ``is_video`` flag: ``DatasetSource`` wraps a
-loader, ``SyntheticSource`` the on-the-fly fish generator, ``amodal_vos.data.taos.TAOSSource`` TAOS pairs.
+loader, ``SyntheticSource`` an on-the-fly generator (fish or realistic), ``amodal_vos.data.taos.TAOSSource`` TAOS pairs.
 ``MixedSampler.clip_at(iteration, rank)`` derives its randomness from (seed, iteration, rank) only, so a resumed or
 distributed run sees the same data order as an uninterrupted one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -42,16 +42,18 @@ class DatasetSource:
 
 
 class SyntheticSource:
-    """Synthetic fish clips generated on the fly (``num_frames`` overrides the config's length)."""
+    """Synthetic clips generated on the fly (``num_frames`` overrides the config's length): the fish generator by
+    default, or ``generator(rng, cfg) -> Clip`` with its own config dataclass (e.g. the realistic generator)."""
 
     is_video = True
 
-    def __init__(self, cfg: SynthConfig | None = None) -> None:
+    def __init__(self, cfg=None, generator: Callable[[np.random.Generator, Any], Clip] | None = None) -> None:
         self.cfg = cfg or SynthConfig()
+        self.generator = generator or generate_clip
 
     def sample(self, rng: np.random.Generator, num_frames: int) -> Clip:
         cfg = self.cfg if num_frames == self.cfg.num_frames else replace(self.cfg, num_frames=num_frames)
-        return generate_clip(rng, cfg)
+        return self.generator(rng, cfg)
 
 
 def has_target(clip: Clip, min_px: int = 1) -> bool:

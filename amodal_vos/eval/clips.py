@@ -1,6 +1,6 @@
 """The clips an evaluation runs on: a dataset folder in any format amodal_vos.data reads, or a synthetic test set
-generated in memory from a seed (clip i from the random stream (seed, i), so a set is reproducible and a fresh
-seed gives a fresh set)."""
+(fish, or realistic) generated in memory from a seed (clip i from the random stream (seed, i), so a set is
+reproducible and a fresh seed gives a fresh set)."""
 
 from __future__ import annotations
 
@@ -45,6 +45,30 @@ def synthetic_clips(
             yield clip
 
     desc = {"dataset": "synthetic", "seed": seed, "clips": num_clips, "frames": frames, "size": list(size)}
+    return ClipSet(gen(), num_clips, desc)
+
+
+def realistic_clips(
+    seed: int, num_clips: int, frames: int = 8, size: tuple[int, int] = (128, 128)
+) -> ClipSet:
+    """``num_clips`` generated realistic clips (photo backgrounds, clip art, shapes; amodal_vos.data.realistic) of
+    ``frames`` frames, ``size`` = (width, height); clip i from the random stream (seed, i)."""
+    try:
+        from amodal_vos.data import assets
+        from amodal_vos.data.realistic import RealisticConfig, generate_realistic_clip
+    except ImportError as err:
+        raise UserError(f"the realistic data generator is not available: {err}") from None
+    assets.photo_paths()  # a UserError naming the apt-get command, before any clip
+    assets.clipart_paths()
+    cfg = RealisticConfig(width=size[0], height=size[1], num_frames=frames)
+
+    def gen() -> Iterator[Clip]:
+        for i in range(num_clips):
+            clip = generate_realistic_clip(np.random.default_rng([seed, i]), cfg)
+            clip.clip_id = f"realistic-{seed}-{i}"
+            yield clip
+
+    desc = {"dataset": "realistic", "seed": seed, "clips": num_clips, "frames": frames, "size": list(size)}
     return ClipSet(gen(), num_clips, desc)
 
 

@@ -1,10 +1,12 @@
 """Where training clips come from: a recipe's ``data`` spec -> a source with ``sample(rng, num_frames) -> Clip``
 (amodal_vos.data's sources, built from YAML).
 
-Kinds: ``synthetic`` (SynthConfig fields; clips generated on the fly), any dataset format of amodal_vos.data
-(``fishbowl``, ``movid-a``, ``kins``, ... with ``root`` and ``split``), ``taos`` (TAOSConfig fields; occlusions
-pasted onto a modal image dataset, ``format`` sa1b by default), ``mix`` (weighted ``sources``) and ``python``
-(``target: "module:function"`` or ``"file.py:function"`` returning a source; for custom data and tests).
+Kinds: ``synthetic`` (SynthConfig fields; clips generated on the fly), ``realistic`` (RealisticConfig fields;
+photo backgrounds, clip art and shapes generated on the fly; needs the packages of amodal_vos.data.assets), any
+dataset format of amodal_vos.data (``fishbowl``, ``movid-a``, ``kins``, ... with ``root`` and ``split``), ``taos``
+(TAOSConfig fields; occlusions pasted onto a modal image dataset, ``format`` sa1b by default), ``mix`` (weighted
+``sources``) and ``python`` (``target: "module:function"`` or ``"file.py:function"`` returning a source; for
+custom data and tests).
 All randomness comes from the ``rng`` passed in, so a sample is a function of its seed.
 """
 
@@ -43,6 +45,19 @@ def synthetic_source(**cfg):
     from amodal_vos.data.synthetic import SynthConfig
 
     return SyntheticSource(settings_from_dict(SynthConfig, cfg, "synthetic data"))
+
+
+def realistic_source(**cfg):
+    """Real-looking clips generated in memory, one per draw (amodal_vos.data.realistic); the asset packages are
+    checked here, so a missing install is reported before training starts."""
+    from amodal_vos.data import assets
+    from amodal_vos.data.realistic import RealisticConfig, generate_realistic_clip
+    from amodal_vos.data.sampler import SyntheticSource
+
+    settings = settings_from_dict(RealisticConfig, cfg, "realistic data")
+    assets.photo_paths()  # a UserError naming the apt-get command when the packages are missing
+    assets.clipart_paths()
+    return SyntheticSource(settings, generate_realistic_clip)
 
 
 def taos_source(root: str | None, format: str = "sa1b", split: str | None = None, max_side: int = 512, **cfg):
@@ -100,6 +115,8 @@ def build_source(spec: dict):
     kind = str(spec.pop("kind", "")).lower()
     if kind == "synthetic":
         return synthetic_source(**spec)
+    if kind == "realistic":
+        return realistic_source(**spec)
     if kind == "mix":
         return MixSource(list(spec.get("sources") or []))
     if kind == "taos":
