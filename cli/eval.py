@@ -76,7 +76,7 @@ def eval_cmd(dataset, checkpoint, data_root, split, seed, num_clips, frames, siz
     from amodal_vos.eval.clips import dataset_clips, synthetic_clips
     from amodal_vos.eval.evaluate import EvalOptions, evaluate
     from amodal_vos.eval.predict import PROMPT_MODES, TrackerPredictor
-    from amodal_vos.eval.report import results_table, write_results
+    from amodal_vos.eval.report import results_table, tracks_table, write_results
     from amodal_vos.io.progress import progress_bar
     from amodal_vos.model.checkpoint import load_checkpoint
     from amodal_vos.train.distributed import pick_device
@@ -89,6 +89,10 @@ def eval_cmd(dataset, checkpoint, data_root, split, seed, num_clips, frames, siz
         raise UserError(f"--prompt must be one of {', '.join(PROMPT_MODES)}, got {prompt!r}")
     if dataset == "synthetic":
         clips = synthetic_clips(seed, num_clips, frames, _size(size))
+    elif dataset == "realistic":  # photo backgrounds, clip art and shapes (amodal_vos.data.realistic)
+        from amodal_vos.eval.clips import realistic_clips
+
+        clips = realistic_clips(seed, num_clips, frames, _size(size))
     else:
         if not data_root:
             raise UserError(f"dataset {dataset!r} needs --data-root DIR")
@@ -107,5 +111,7 @@ def eval_cmd(dataset, checkpoint, data_root, split, seed, num_clips, frames, siz
     extra = {"checkpoint": str(checkpoint), "data": clips.description, "iterations": meta.get("iterations")}
     paths = write_results(result, out_dir, extra)
     table = results_table(result, title=f"{Path(checkpoint).name} on {clips.description['dataset']}")
-    Console(width=None if sys.stdout.isatty() else 132).print(table)  # logs get the whole table on one line
+    stdout = Console(width=None if sys.stdout.isatty() else 132)  # logs get the whole table on one line
+    stdout.print(table)
+    stdout.print(tracks_table(result))
     console.print(f"per-object results: {paths[0]}, {paths[1]}")

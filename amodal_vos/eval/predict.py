@@ -19,10 +19,11 @@ from amodal_vos.data.sample import Clip
 from amodal_vos.errors import UserError
 from amodal_vos.model.amodal_sam2 import AmodalSAM2
 from amodal_vos.model.prior import mask_to_box
+from amodal_vos.model.search import SearchConfig, paste_logits
 from amodal_vos.model.transforms import box_prompt, boxes_to_input, frames_to_input, logits_to_frame
 from amodal_vos.train.batch import resize_masks
 from amodal_vos.train.prompts import Prompt
-from amodal_vos.train.rollout import rollout
+from amodal_vos.train.rollout import SearchView, rollout
 
 PROMPT_MODES = ("visible-box", "amodal-box", "visible-mask")
 
@@ -69,13 +70,18 @@ class RolloutPredictor:
         self.model = model.eval()
         self.size = int(model.image_size)
         self.device = next(model.parameters()).device
+        self.search = SearchConfig.from_config(getattr(model, "config", None))
 
     def _prompt(self, group: list[ObjectPrompt], hw: tuple[int, int]) -> Prompt:
+        """The group's prompt in model pixels (frame pixels for a search-region model)."""
         if group[0].mask is not None:
-            masks = resize_masks(np.stack([p.mask for p in group]), self.size)
+            masks = np.stack([p.mask for p in group])
+            masks = torch.from_numpy(masks) if self.search else resize_masks(masks, self.size)
             boxes, _ = mask_to_box(masks)
             return Prompt("mask", None, masks[:, None].float().to(self.device), boxes)
-        boxes = boxes_to_input(torch.as_tensor(np.stack([p.box for p in group])), hw, self.size)
+        boxes = torch.as_tensor(np.stack([p.box for p in group]), dtype=torch.float32)
+        if self.search is None:
+            boxes = boxes_to_input(boxes, hw, self.size)
         pts = {k: v.to(self.device) for k, v in box_prompt(boxes).items()}
         return Prompt("box", pts, None, boxes)
 
@@ -94,15 +100,22 @@ class RolloutPredictor:
             if oracle:
                 vis = np.stack([by_id[p.obj_id].visible[start:] for p in group])  # [B, T', H, W]
                 boxes = torch.stack([mask_to_box(v)[0] for v in vis])  # empty frames give a zero box
-                oracle_boxes = boxes_to_input(boxes, hw, self.size)
+                oracle_boxes = boxes if self.search else boxes_to_input(boxes, hw, self.size)
             prompt = self._prompt(group, hw)
             masks = np.zeros((len(group), t_len - start, *hw), bool)
 
             def keep(t: int, out: dict, masks: np.ndarray = masks) -> None:
-                masks[:, t] = (logits_to_frame(out["pred_masks_high_res"], hw) > 0).cpu().numpy()
+                logits = out["pred_masks_high_res"]
+                if self.search is None:
+                    frame_logits = logits_to_frame(logits, hw)
+                else:
+                    frame_logits = paste_logits(logits[:, 0], out["crop_boxes"], hw)
+                masks[:, t] = (frame_logits > 0).cpu().numpy()
 
             def frame_at(t: int, start: int = start) -> torch.Tensor:
-                return frames_to_input(clip.frames[start + t], self.size, self.device)
+                return frames_to_input(
+                    clip.frames[start + t], None if self.search else self.size, self.device
+                )
 
             rollout(
                 self.model,
@@ -114,6 +127,7 @@ class RolloutPredictor:
                 num_frames=t_len - start,
                 size=self.size,
                 on_frame=keep,
+                search=None if self.search is None else SearchView(self.search, hw, self.size),
             )
             for i, p in enumerate(group):
                 result[p.obj_id][start:] = masks[i]

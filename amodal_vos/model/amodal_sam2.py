@@ -2,6 +2,11 @@
 
 ``forward_image(img, prior_mask)`` with ``prior_mask=None`` bypasses every adapter: that is plain (modal) SAM-2.
 ``track_frame`` is the one per-frame step used by the tracker, the trainer and the evaluator alike.
+
+Visible token (a config with ``visible_head: token``): on an amodal pass, mask token 0 gives the whole shape and mask
+token 1 the visible part, in one decoder run (PLUG's parallel amodal / inmodal outputs), instead of a second encoder
+pass with the adapters bypassed. Amodal passes then always use single-mask output, so token 1 is never picked as an
+amodal candidate; modal passes keep SAM-2's multimask behaviour.
 """
 
 from __future__ import annotations
@@ -10,7 +15,9 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 import torch
-from sam2.modeling.sam2_base import SAM2Base
+import torch.nn.functional as F
+from sam2.modeling.sam.mask_decoder import MaskDecoder
+from sam2.modeling.sam2_base import NO_OBJ_SCORE, SAM2Base
 
 ADAPTER_PREFIX = "image_encoder.trunk.sca."
 MEMORY_KEYS = ("maskmem_features", "maskmem_pos_enc", "obj_ptr")
@@ -23,6 +30,7 @@ class FrameFeatures(NamedTuple):
     vision_pos: list[torch.Tensor]  # per level (HW, B, C)
     feat_sizes: list[tuple[int, int]]
     top_features: torch.Tensor  # [B, C, h, w] stride-16 encoder output (before memory attention)
+    amodal: bool = False  # encoded with a prior (adapters on)
 
     def take(self, index: slice | list[int]) -> FrameFeatures:
         """The features of some batch entries (e.g. one object's), keeping the batch dimension."""
@@ -31,6 +39,7 @@ class FrameFeatures(NamedTuple):
             [p[:, index] for p in self.vision_pos],
             self.feat_sizes,
             self.top_features[index],
+            self.amodal,
         )
 
 
@@ -44,8 +53,34 @@ def memory_entry(out: dict) -> dict:
     return {k: out[k] for k in MEMORY_KEYS}
 
 
+class _KeepingMaskDecoder(MaskDecoder):
+    """sam2's MaskDecoder that keeps its last call's logits of all mask tokens (SAM2Base returns only the chosen)."""
+
+    last_masks: torch.Tensor | None = None
+
+    def predict_masks(self, *args, **kwargs):
+        out = super().predict_masks(*args, **kwargs)
+        self.last_masks = out[0]
+        return out
+
+
 class AmodalSAM2(SAM2Base):
     """SAM2Base whose image encoder is an SCAImageEncoder (built from our YAML configs)."""
+
+    _single_mask = False
+
+    def _build_sam_heads(self) -> None:
+        super()._build_sam_heads()
+        self.sam_mask_decoder.__class__ = _KeepingMaskDecoder  # same module and weights, one more attribute
+
+    def _use_multimask(self, is_init_cond_frame, point_inputs) -> bool:
+        return False if self._single_mask else super()._use_multimask(is_init_cond_frame, point_inputs)
+
+    @property
+    def visible_token(self) -> bool:
+        """Whether amodal passes also give the visible mask (mask token 1; a ``visible_head: token`` config)."""
+        cfg = getattr(self, "config", None)
+        return bool(cfg is not None and cfg.get("visible_head") == "token")
 
     def forward_image(self, img_batch: torch.Tensor, prior_mask: torch.Tensor | None = None) -> dict:
         """Encode a [B,3,S,S] normalised batch; ``prior_mask`` [B or 1,1,S,S] feeds the SCAs, None bypasses them."""
@@ -59,7 +94,7 @@ class AmodalSAM2(SAM2Base):
         """forward_image + SAM2Base._prepare_backbone_features, in one call."""
         backbone_out = self.forward_image(img_batch, prior_mask)
         _, feats, pos, sizes = self._prepare_backbone_features(backbone_out)
-        return FrameFeatures(feats, pos, sizes, backbone_out["vision_features"])
+        return FrameFeatures(feats, pos, sizes, backbone_out["vision_features"], prior_mask is not None)
 
     def track_frame(
         self,
@@ -81,19 +116,24 @@ class AmodalSAM2(SAM2Base):
         initial conditioning frame. The caller stores ``memory_entry(out)`` into ``memory`` afterwards.
         """
         is_init = is_cond and not memory["cond_frame_outputs"]
-        out, sam_outputs, _, _ = self._track_step(
-            frame_idx,
-            is_init,
-            feats.vision_feats,
-            feats.vision_pos,
-            feats.feat_sizes,
-            point_inputs,
-            mask_inputs,
-            memory,
-            int(num_frames),
-            reverse,
-            None,
-        )
+        token = feats.amodal and self.visible_token
+        self._single_mask = token
+        try:
+            out, sam_outputs, _, _ = self._track_step(
+                frame_idx,
+                is_init,
+                feats.vision_feats,
+                feats.vision_pos,
+                feats.feat_sizes,
+                point_inputs,
+                mask_inputs,
+                memory,
+                int(num_frames),
+                reverse,
+                None,
+            )
+        finally:
+            self._single_mask = False
         _, high_res_multimasks, ious, low_res_masks, high_res_masks, obj_ptr, object_score_logits = (
             sam_outputs
         )
@@ -106,6 +146,8 @@ class AmodalSAM2(SAM2Base):
             object_score_logits=object_score_logits,
             top_features=feats.top_features,
         )
+        if token:
+            out["visible_high_res"] = self._visible_logits(object_score_logits)
         self._encode_memory_in_output(
             feats.vision_feats,
             feats.feat_sizes,
@@ -116,6 +158,14 @@ class AmodalSAM2(SAM2Base):
             out,
         )
         return out
+
+    def _visible_logits(self, object_score_logits: torch.Tensor) -> torch.Tensor:
+        """Mask token 1 of the last decoder call at input resolution [B, 1, S, S], "no object" where SAM-2 says so."""
+        low = self.sam_mask_decoder.last_masks[:, 1:2].float()
+        low = torch.where(object_score_logits[:, :, None, None] > 0, low, NO_OBJ_SCORE)
+        return F.interpolate(
+            low, size=(self.image_size, self.image_size), mode="bilinear", align_corners=False
+        )
 
     def adapter_parameters(self) -> Iterator[tuple[str, torch.nn.Parameter]]:
         """(name, parameter) of every Spatial Completion Adapter."""

@@ -14,14 +14,15 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
 def frames_to_input(
-    frames: np.ndarray | torch.Tensor, size: int, device: torch.device | str = "cpu"
+    frames: np.ndarray | torch.Tensor, size: int | None, device: torch.device | str = "cpu"
 ) -> torch.Tensor:
-    """uint8 RGB frames [B, H, W, 3] (or one [H, W, 3]) -> float [B, 3, S, S], resized and ImageNet-normalised."""
+    """uint8 RGB frames [B, H, W, 3] (or one [H, W, 3]) -> float [B, 3, S, S], resized and ImageNet-normalised
+    (``size`` None: normalised at the frames' own size, for search-region models that crop it themselves)."""
     x = torch.as_tensor(frames)
     if x.dim() == 3:
         x = x[None]
     x = x.to(device).permute(0, 3, 1, 2).float().div_(255.0)
-    if x.shape[-2:] != (size, size):
+    if size is not None and x.shape[-2:] != (size, size):
         x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False, antialias=True)
     mean = torch.tensor(IMAGENET_MEAN, device=x.device).view(1, 3, 1, 1)
     std = torch.tensor(IMAGENET_STD, device=x.device).view(1, 3, 1, 1)

@@ -24,6 +24,7 @@ from amodal_vos.io.frame_masks import FrameMasks
 from amodal_vos.io.rle import decode
 from amodal_vos.io.video import FrameSource
 from amodal_vos.model import AmodalSAM2
+from amodal_vos.model.search import SearchConfig, paste_logits
 from amodal_vos.model.transforms import boxes_to_input, frames_to_input, logits_to_frame, points_to_input
 from amodal_vos.tracking.interrupt import StopAtFrameBoundary
 from amodal_vos.tracking.outputs import Outputs
@@ -76,8 +77,11 @@ def _timed(frames: Iterable[np.ndarray], timings: Timings) -> Iterator[np.ndarra
         yield frame
 
 
-def model_prompt(prompt: Prompt, hw: tuple[int, int], size: int, start: int) -> ModelPrompt:
-    """A frame-pixel prompt in model-input pixels, its frame made local to the tracked range."""
+def model_prompt(prompt: Prompt, hw: tuple[int, int], size: int | None, start: int) -> ModelPrompt:
+    """A frame-pixel prompt in model-input pixels (``size`` None: kept in frame pixels, for search-region models),
+    its frame made local to the tracked range."""
+    if size is None:
+        hw, size = (1, 1), 1  # identity scaling
     box = None if prompt.box is None else boxes_to_input(torch.from_numpy(prompt.xyxy()[None]), hw, size)[0]
     points = points_to_input(torch.tensor(prompt.points, dtype=torch.float32).reshape(-1, 2), hw, size)
     return ModelPrompt(
@@ -108,8 +112,10 @@ class TrackingRun:
         self.outputs, self.result, self.on_frame = outputs, result, on_frame
         self.hw, self.size = source.info.hw, int(model.image_size)
         self.device = next(model.parameters()).device
-        self.prompts = [model_prompt(p, self.hw, self.size, start) for p in prompts]
+        self.search = SearchConfig.from_config(getattr(model, "config", None)) is not None
+        self.prompts = [model_prompt(p, self.hw, None if self.search else self.size, start) for p in prompts]
         self.options = {
+            "hw": self.hw,
             "adapters": adapters,
             "visible": visible and adapters,
             "prune": prune,
@@ -125,16 +131,26 @@ class TrackingRun:
 
     def _prepare(self, frame: np.ndarray) -> torch.Tensor:
         tic = time.perf_counter()
-        image = frames_to_input(frame, self.size, self.device)
+        image = frames_to_input(frame, None if self.search else self.size, self.device)
         self.timings.prepare += time.perf_counter() - tic
         return image
 
     def _to_frame(self, steps: list[ObjectStep]) -> tuple[np.ndarray, np.ndarray | None]:
-        """Amodal and visible masks of the steps at frame size, [N, H, W] bool each."""
+        """Amodal and visible masks of the steps at frame size, [N, H, W] bool each. A pixel is visible for at most
+        one object: where visible masks overlap, the object with the highest visible logit keeps it."""
         tic = time.perf_counter()
         logits = [s.amodal for s in steps] + [s.visible for s in steps if s.visible is not None]
-        masks = (logits_to_frame(torch.stack(logits)[:, None], self.hw) > 0).cpu().numpy()
+        if steps[0].crop is None:
+            frame_logits = logits_to_frame(torch.stack(logits)[:, None], self.hw)
+        else:
+            crops = [s.crop for s in steps] + [s.crop for s in steps if s.visible is not None]
+            frame_logits = paste_logits(torch.stack(logits), torch.stack(crops), self.hw)
         n = len(steps)
+        masks = frame_logits > 0
+        if len(masks) > n + 1:
+            visible = frame_logits[n:]
+            masks[n:] &= visible.argmax(dim=0)[None] == torch.arange(n, device=visible.device)[:, None, None]
+        masks = masks.cpu().numpy()
         self.timings.masks += time.perf_counter() - tic
         return masks[:n], (masks[n:] if len(masks) > n else None)
 

@@ -109,11 +109,14 @@ def resize_masks(masks: np.ndarray | torch.Tensor, size: int) -> torch.Tensor:
     return F.interpolate(m, size=(size, size), mode="area")[:, 0] >= 0.5
 
 
-def collate(samples: list[Sample], size: int) -> Batch:
-    """Stack samples of equal length into a Batch at model resolution ``size``."""
+def collate(samples: list[Sample], size: int | None) -> Batch:
+    """Stack samples of equal length into a Batch at model resolution ``size`` (None: at the samples' own
+    resolution, for search-region models that crop every frame themselves)."""
     t = samples[0].frames.shape[0]
     if any(s.frames.shape[0] != t for s in samples):
         raise ValueError("all samples of a batch need the same number of frames")
+    if size is None:
+        return _collate_native(samples)
     frames = torch.stack([frames_to_input(s.frames, size) for s in samples])
     amodal = torch.stack([resize_masks(s.amodal, size) for s in samples])
     visible = torch.stack([resize_masks(s.visible, size) for s in samples])
@@ -127,3 +130,37 @@ def collate(samples: list[Sample], size: int) -> Batch:
                     x, size=(size, size), mode="bilinear", align_corners=False, antialias=True
                 )
     return Batch(frames, amodal | visible, visible, unocc)  # resizing must not break visible <= amodal
+
+
+def _collate_native(samples: list[Sample]) -> Batch:
+    hw = samples[0].frames.shape[1:3]
+    if any(s.frames.shape[1:3] != hw for s in samples):
+        raise ValueError("a search-region batch needs samples of one frame size")
+    t = samples[0].frames.shape[0]
+    frames = torch.stack([frames_to_input(s.frames, None) for s in samples])
+    amodal = torch.stack([torch.from_numpy(np.ascontiguousarray(s.amodal)) for s in samples])
+    visible = torch.stack([torch.from_numpy(np.ascontiguousarray(s.visible)) for s in samples])
+    unocc = None
+    if any(s.unoccluded is not None for s in samples):
+        unocc = torch.zeros(len(samples), t, 3, *hw)
+        for i, s in enumerate(samples):
+            if s.unoccluded is not None:
+                unocc[i] = torch.as_tensor(s.unoccluded).permute(0, 3, 1, 2).float().div(255.0)
+    return Batch(frames, amodal | visible, visible, unocc)
+
+
+def crop_batch(batch: Batch, crops: list[torch.Tensor], size: int) -> Batch:
+    """A native-resolution batch's masks (and unoccluded frames) in the crops a search-region rollout used
+    (``crops[t]`` [B, 4] per frame): the targets at model resolution for the losses. Frames are left out."""
+    from amodal_vos.model.search import crop_images, crop_masks
+
+    amodal = torch.stack([crop_masks(batch.amodal[:, t], c, size) for t, c in enumerate(crops)], dim=1)
+    visible = torch.stack([crop_masks(batch.visible[:, t], c, size) for t, c in enumerate(crops)], dim=1)
+    unocc = None
+    if batch.unoccluded is not None:
+        unocc = torch.stack(
+            [crop_images(batch.unoccluded[:, t], c, size) for t, c in enumerate(crops)], dim=1
+        )
+    b, t_len = amodal.shape[:2]
+    frames = batch.frames.new_zeros(()).expand(b, t_len, 3, size, size)  # not read by the losses; no memory
+    return Batch(frames, amodal | visible, visible, unocc)

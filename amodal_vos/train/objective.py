@@ -45,6 +45,7 @@ class LossConfig:
     reg: float = 0.0
     adv: float = 0.0
     point: float = 0.0
+    visible: float = 0.0  # amodal targets: L_seg of the visible token (mask token 1) against the visible mask
     adv_crop: int = 64
     point_num: int = 256
     point_alpha: float = 1.0
@@ -118,7 +119,7 @@ def compute_losses(
     count = float(b * t_len)
     parts: dict[str, torch.Tensor] = {}
     zero = gt_all.new_zeros((), dtype=torch.float32)
-    sums = {k: zero for k in ("seg", "iou", "obj", "reg", "point")}
+    sums = {k: zero for k in ("seg", "iou", "obj", "reg", "point", "visible")}
     for t, out in enumerate(outs):
         gt = gt_all[:, t]
         present = gt.flatten(1).any(dim=1)
@@ -135,6 +136,9 @@ def compute_losses(
         sums["obj"] = (
             sums["obj"] + (object_score_loss(out["object_score_logits"], present) * scored.float()).sum()
         )
+        if cfg.visible > 0 and target == "amodal":
+            vis_seg, _ = seg_loss(out["visible_high_res"], batch.visible[:, t], bce_weight=cfg.bce)
+            sums["visible"] = sums["visible"] + (vis_seg * w).sum()
         if cfg.reg > 0 and target == "amodal":
             vis = batch.visible[:, t]
             reg, valid = regional_loss(out["top_features"], vis, batch.amodal[:, t] & ~vis)
@@ -152,7 +156,7 @@ def compute_losses(
     total = zero
     for name in sums:
         weight = getattr(cfg, name)
-        if weight > 0 and (name != "reg" or target == "amodal"):
+        if weight > 0 and (name not in ("reg", "visible") or target == "amodal"):
             parts[name] = sums[name] / count
             total = total + weight * parts[name]
     disc_inputs = None

@@ -3,7 +3,7 @@ stages of objectives.
 
 A recipe has top-level settings (model, init, seed, data, save/log cadence), ``defaults`` merged into every stage,
 and ``stages`` run one after another from one command. A stage's keys that are not stage settings (batch, frames,
-data, prompts, targets, losses, spec_jitter) are defaults for its objectives; each objective names its target
+data, prompts, targets, losses, spec_jitter, crop_jitter) are defaults for its objectives; each objective names its target
 (amodal or visible masks) and whether the adapters are on. ``${data_root}`` in a recipe is the --data-root option.
 """
 
@@ -34,7 +34,7 @@ STAGE_KEYS = {
     "disc",
     "objectives",
 }
-OBJECTIVE_KEYS = {"batch", "frames", "data", "prompts", "targets", "losses", "spec_jitter"}
+OBJECTIVE_KEYS = {"batch", "frames", "data", "prompts", "targets", "losses", "spec_jitter", "crop_jitter"}
 
 
 @dataclass
@@ -52,6 +52,9 @@ class ObjectiveSpec:
     targets: TargetRules
     losses: LossConfig
     spec_jitter: float
+    crop_jitter: float = (
+        0.0  # search-region models: crop centre shift / log-scale noise, share of the box size
+    )
 
 
 @dataclass
@@ -145,6 +148,7 @@ def _objective(stage_cfg: dict, obj: dict, index: int, stage_name: str) -> Objec
         targets=TargetRules.from_dict(merged.get("targets")),
         losses=LossConfig.from_dict(merged.get("losses")),
         spec_jitter=float(merged.get("spec_jitter", 0.0)),
+        crop_jitter=float(merged.get("crop_jitter", 0.0)),
     )
 
 

@@ -12,14 +12,15 @@ import torch
 from torch import nn
 
 from amodal_vos.model.amodal_sam2 import AmodalSAM2
-from amodal_vos.train.batch import Batch, collate, draw_sample
+from amodal_vos.model.search import SearchConfig
+from amodal_vos.train.batch import Batch, collate, crop_batch, draw_sample
 from amodal_vos.train.discriminator import MaskDiscriminator
 from amodal_vos.train.distributed import average_gradients, batch_rng, sample_rng
 from amodal_vos.train.losses import discriminator_loss
 from amodal_vos.train.objective import DiscInputs, compute_losses
 from amodal_vos.train.prompts import Prompt, choose_kind, make_prompt
 from amodal_vos.train.recipe import ObjectiveSpec
-from amodal_vos.train.rollout import rollout
+from amodal_vos.train.rollout import SearchView, rollout
 
 
 @dataclass
@@ -30,6 +31,7 @@ class Work:
     batch: Batch
     prompt: Prompt
     spec_noise: torch.Tensor  # [B, T, 4] standard normal draws for the Mspec jitter
+    crop_noise: torch.Tensor | None = None  # [B, T, 3] draws for the crop jitter (search-region models)
 
 
 def make_work(
@@ -42,12 +44,14 @@ def make_work(
     indices: range,
     size: int,
     device: torch.device,
+    search: bool = False,
 ) -> Work:
     """Draw the samples ``indices`` of the objective's global batch for this step (each from its own stream, so the
-    same sample comes out whichever rank computes it) and build their prompt and jitter draws."""
+    same sample comes out whichever rank computes it) and build their prompt and jitter draws. ``search``: keep the
+    frames at their own resolution (a search-region model crops them in the rollout); prompts are in frame pixels."""
     rngs = [sample_rng(seed, iteration, objective_index, i) for i in indices]
     samples = [draw_sample(source, spec.frames, size, spec.targets, rng) for rng in rngs]
-    batch = collate(samples, size)
+    batch = collate(samples, None if search else size)
     shared = batch_rng(seed, iteration, objective_index)
     weights = (
         spec.prompts if spec.frames > 1 else {**spec.prompts, "mask": 0.0}
@@ -57,7 +61,12 @@ def make_work(
     num_points = int(shared.integers(int(lo), int(hi) + 1))
     prompt = make_prompt(kind, batch.visible[:, 0], batch.amodal[:, 0], rngs, spec.prompts, num_points)
     noise = torch.from_numpy(np.stack([rng.standard_normal((spec.frames, 4)) for rng in rngs])).float()
-    return Work(spec, batch.to(device), prompt.to(device), noise)
+    crop_noise = None
+    if search:
+        crop_noise = torch.from_numpy(
+            np.stack([rng.standard_normal((spec.frames, 3)) for rng in rngs])
+        ).float()
+    return Work(spec, batch.to(device), prompt.to(device), noise, crop_noise)
 
 
 class StepModule(nn.Module):
@@ -73,7 +82,14 @@ class StepModule(nn.Module):
         total = None
         parts: dict[str, torch.Tensor] = {}
         disc_inputs = []
+        search = SearchConfig.from_config(getattr(self.model, "config", None))
         for w in work:
+            size = int(self.model.image_size)
+            view = None
+            if search is not None:
+                view = SearchView(
+                    search, tuple(w.batch.frames.shape[-2:]), size, w.crop_noise, w.spec.crop_jitter
+                )
             outs = rollout(
                 self.model,
                 w.batch.frames,
@@ -81,10 +97,12 @@ class StepModule(nn.Module):
                 adapters=w.spec.adapters,
                 spec_jitter=w.spec.spec_jitter,
                 spec_noise=w.spec_noise,
+                search=view,
             )
+            batch = w.batch if view is None else crop_batch(w.batch, [o["crop_boxes"] for o in outs], size)
             loss, p, d = compute_losses(
                 outs,
-                w.batch,
+                batch,
                 w.spec.target,
                 w.spec.losses,
                 mask_prompted=w.prompt.kind == "mask",

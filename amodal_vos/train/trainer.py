@@ -20,6 +20,7 @@ from amodal_vos.errors import UserError
 from amodal_vos.model.build import build_model
 from amodal_vos.model.checkpoint import save_checkpoint
 from amodal_vos.model.freeze import apply_freeze
+from amodal_vos.model.search import SearchConfig
 from amodal_vos.train.discriminator import MaskDiscriminator
 from amodal_vos.train.distributed import (
     DistInfo,
@@ -124,6 +125,7 @@ class Trainer:
                 indices=rank_share(spec.batch, self.info),
                 size=self.size,
                 device=self.info.device,
+                search=SearchConfig.from_config(self.model.config) is not None,
             )
             for i, spec in enumerate(stage.objectives)
         ]
@@ -293,5 +295,5 @@ class Trainer:
 def _terms(spec) -> list[str]:
     names = ["total"] + [k for k in ("seg", "iou", "obj", "point") if getattr(spec.losses, k) > 0]
     if spec.target == "amodal":
-        names += [k for k in ("reg", "adv") if getattr(spec.losses, k) > 0]
+        names += [k for k in ("reg", "adv", "visible") if getattr(spec.losses, k) > 0]
     return names

@@ -1,0 +1,135 @@
+"""Search regions: object-centred square crops, so the model sees every object at about the same scale whatever the
+video's size (a 30x70 px pedestrian in a 768x576 frame fills a 128 px input instead of 5x16 px of it).
+
+Each object's crop is a square centred on its box (the prompt box, then its last predicted amodal box), ``context``
+times the box's longer side, never smaller than ``size / max_zoom`` frame pixels (no more than ``max_zoom``x
+upsampling). Crops may reach past the frame border; that part reads as the normalised mean colour (zeros), as the
+model was trained. Boxes are xyxy floats with pixel edges at integers, as in model/prior.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+OUTSIDE = -1024.0  # logit pasted outside a crop (SAM-2 writes -1024 for "no object" too)
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    """How crops follow an object: side = ``context`` x the box's longer side, at least ``size / max_zoom`` frame
+    pixels; while an object is lost its crop grows ``lost_growth``x per frame up to the frame's longer side."""
+
+    context: float = 2.5
+    max_zoom: float = 4.0
+    lost_growth: float = 1.5
+
+    @classmethod
+    def from_config(cls, cfg) -> SearchConfig | None:
+        """The ``search`` section of a model config (None: whole-frame input, the original SAM-2 way)."""
+        if cfg is None or not cfg.get("search"):
+            return None
+        return cls(**{k: float(v) for k, v in dict(cfg["search"]).items()})
+
+
+def square_crops(
+    boxes: torch.Tensor, hw: tuple[int, int], size: int, cfg: SearchConfig, grow: torch.Tensor | None = None
+) -> torch.Tensor:
+    """[N, 4] object boxes (frame px) -> [N, 4] square crop boxes; ``grow`` [N] multiplies each side (lost objects,
+    training jitter), capped at 1.5x the frame's longer side."""
+    boxes = torch.as_tensor(boxes, dtype=torch.float32).reshape(-1, 4)
+    centre = (boxes[:, :2] + boxes[:, 2:]) / 2
+    longer = (boxes[:, 2:] - boxes[:, :2]).clamp(min=1.0).amax(dim=1)
+    side = (cfg.context * longer).clamp(min=size / cfg.max_zoom)
+    if grow is not None:
+        side = side * torch.as_tensor(grow, dtype=torch.float32)
+    side = side.clamp(max=1.5 * max(hw))
+    half = (side / 2)[:, None]
+    return torch.cat([centre - half, centre + half], dim=1)
+
+
+def _scale(crops: torch.Tensor, size: int) -> torch.Tensor:
+    return (crops[:, 2] - crops[:, 0]) / size  # frame px per model px, [N]
+
+
+def boxes_to_crop(boxes: torch.Tensor, crops: torch.Tensor, size: int) -> torch.Tensor:
+    """[N, 4] xyxy frame px -> model px of each object's crop."""
+    boxes = torch.as_tensor(boxes, dtype=torch.float32)
+    return (boxes - crops[:, [0, 1, 0, 1]]) / _scale(crops, size)[:, None]
+
+
+def boxes_from_crop(boxes: torch.Tensor, crops: torch.Tensor, size: int) -> torch.Tensor:
+    """[N, 4] xyxy model px of each crop -> frame px."""
+    return torch.as_tensor(boxes, dtype=torch.float32) * _scale(crops, size)[:, None] + crops[:, [0, 1, 0, 1]]
+
+
+def points_to_crop(points: torch.Tensor, crops: torch.Tensor, size: int) -> torch.Tensor:
+    """[N, P, 2] (x, y) frame px -> model px of each object's crop."""
+    points = torch.as_tensor(points, dtype=torch.float32)
+    return (points - crops[:, None, :2]) / _scale(crops, size)[:, None, None]
+
+
+def _grid(crops: torch.Tensor, size: int, hw: tuple[int, int], device) -> torch.Tensor:
+    """grid_sample grid [N, S, S, 2] (align_corners=False) reading each crop's pixel centres from an [H, W] image."""
+    h, w = hw
+    u = (torch.arange(size, dtype=torch.float32) + 0.5) / size  # [S] in 0..1 across the crop
+    x = crops[:, 0:1] + u[None] * (crops[:, 2:3] - crops[:, 0:1])  # [N, S] frame px
+    y = crops[:, 1:2] + u[None] * (crops[:, 3:4] - crops[:, 1:2])
+    gx, gy = 2 * x / w - 1, 2 * y / h - 1
+    n = len(crops)
+    grid = torch.stack([gx[:, None, :].expand(n, size, size), gy[:, :, None].expand(n, size, size)], dim=-1)
+    return grid.to(device)
+
+
+def crop_images(images: torch.Tensor, crops: torch.Tensor, size: int) -> torch.Tensor:
+    """[1 or N, C, H, W] normalised images -> [N, C, S, S] crops (bilinear; a crop much larger than S reads an
+    average-pooled image so that it does not alias; outside the frame is 0, the mean colour)."""
+    crops = torch.as_tensor(crops, dtype=torch.float32).reshape(-1, 4)
+    n = len(crops)
+    h, w = images.shape[-2:]
+    pools = _scale(crops, size).floor().clamp(min=1).int().tolist()
+    out = images.new_empty(n, images.shape[1], size, size)
+    for k in sorted(set(pools)):
+        idx = [i for i, p in enumerate(pools) if p == k]
+        src = images if k == 1 else F.avg_pool2d(images, k, ceil_mode=True)
+        src = src if src.shape[0] == 1 else src[idx]
+        grid = _grid(crops[idx], size, (h, w), images.device)  # the pooled image spans the same [-1, 1] range
+        if k > 1:  # ceil_mode pads the last cell: rescale so that -1..1 still means the original frame edges
+            ph, pw = src.shape[-2:]
+            grid = grid.clone()
+            grid[..., 0] = (grid[..., 0] + 1) * (w / k) / pw - 1
+            grid[..., 1] = (grid[..., 1] + 1) * (h / k) / ph - 1
+        sampled = F.grid_sample(src.expand(len(idx), -1, -1, -1) if src.shape[0] == 1 else src, grid,
+                                mode="bilinear", padding_mode="zeros", align_corners=False)  # fmt: skip
+        out[idx] = sampled
+    return out
+
+
+def crop_masks(masks: torch.Tensor, crops: torch.Tensor, size: int) -> torch.Tensor:
+    """[N, H, W] bool masks -> [N, S, S] bool in each object's crop (a model pixel is set when half of it is)."""
+    m = masks.float()[:, None]
+    return crop_images(m, crops, size)[:, 0] >= 0.5
+
+
+def paste_logits(logits: torch.Tensor, crops: torch.Tensor, hw: tuple[int, int]) -> torch.Tensor:
+    """[N, S, S] crop logits -> [N, H, W] frame logits; only the crop's part of the frame is resampled, the rest is
+    OUTSIDE (work scales with the object, not the frame)."""
+    n, size = logits.shape[0], logits.shape[-1]
+    h, w = hw
+    out = logits.new_full((n, h, w), OUTSIDE)
+    padded = F.pad(logits.float()[:, None], (1, 1, 1, 1), value=OUTSIDE)  # edges fade to "outside"
+    for i in range(n):
+        x0, y0, x1, y1 = crops[i].tolist()
+        c0, r0 = max(int(x0), 0), max(int(y0), 0)
+        c1, r1 = min(int(x1) + 1, w), min(int(y1) + 1, h)
+        if c1 <= c0 or r1 <= r0:
+            continue
+        scale = (x1 - x0) / size
+        xs = ((torch.arange(c0, c1, dtype=torch.float32) + 0.5 - x0) / scale + 1) / (size + 2) * 2 - 1
+        ys = ((torch.arange(r0, r1, dtype=torch.float32) + 0.5 - y0) / scale + 1) / (size + 2) * 2 - 1
+        grid = torch.stack(torch.meshgrid(ys, xs, indexing="ij")[::-1], dim=-1)[None].to(logits.device)
+        out[i, r0:r1, c0:c1] = F.grid_sample(padded[i : i + 1], grid, mode="bilinear", padding_mode="border",
+                                             align_corners=False)[0, 0]  # fmt: skip
+    return out

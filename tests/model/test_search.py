@@ -1,0 +1,69 @@
+"""Search regions: square object-centred crops, their coordinate maps, and pasting crop logits back."""
+
+from __future__ import annotations
+
+import torch
+
+from amodal_vos.model.search import (
+    OUTSIDE,
+    SearchConfig,
+    boxes_from_crop,
+    boxes_to_crop,
+    crop_images,
+    crop_masks,
+    paste_logits,
+    points_to_crop,
+    square_crops,
+)
+
+CFG = SearchConfig(context=2.5, max_zoom=4.0)
+
+
+def test_crop_is_a_square_around_the_box_with_context_and_a_zoom_limit():
+    crops = square_crops(torch.tensor([[10.0, 20, 50, 40], [100, 100, 104, 102]]), (200, 300), 128, CFG)
+    assert crops[0].tolist() == [-20.0, -20.0, 80.0, 80.0]  # 2.5 x 40 px around centre (30, 30)
+    assert crops[1].tolist() == [86.0, 85.0, 118.0, 117.0]  # 10 px would zoom 12.8x: 128 / 4 = 32 px instead
+    grown = square_crops(torch.tensor([[10.0, 20, 50, 40]]), (200, 300), 128, CFG, torch.tensor([100.0]))
+    assert (grown[0, 2] - grown[0, 0]).item() == 450.0  # growth is capped at 1.5x the frame's longer side
+
+
+def test_boxes_and_points_map_to_crop_pixels_and_back():
+    crops = torch.tensor([[-20.0, -20, 80, 80]])
+    box = torch.tensor([[10.0, 20, 50, 40]])
+    inside = boxes_to_crop(box, crops, 128)
+    assert torch.allclose(inside, torch.tensor([[38.4, 51.2, 89.6, 76.8]]))
+    assert torch.allclose(boxes_from_crop(inside, crops, 128), box)
+    assert torch.allclose(
+        points_to_crop(torch.tensor([[[30.0, 30.0]]]), crops, 128), torch.tensor([[[64.0, 64.0]]])
+    )
+
+
+def test_a_crop_shows_the_box_where_the_coordinate_map_says_and_zero_outside_the_frame():
+    image = torch.zeros(1, 1, 100, 200)
+    image[..., 20:40, 10:50] = 1.0
+    crops = torch.tensor([[-20.0, -20, 80, 80]])  # 100 px square, partly outside the frame
+    mask = crop_masks(image[:, 0] > 0, crops, 128)[0]
+    ys, xs = torch.nonzero(mask, as_tuple=True)
+    x0, y0, x1, y1 = boxes_to_crop(torch.tensor([[10.0, 20, 50, 40]]), crops, 128)[0].tolist()
+    assert abs(xs.min().item() - x0) <= 1 and abs(xs.max().item() + 1 - x1) <= 1
+    assert abs(ys.min().item() - y0) <= 1 and abs(ys.max().item() + 1 - y1) <= 1
+    ones = crop_images(torch.ones(1, 1, 100, 200), crops, 128)[0, 0]
+    assert ones[:25].abs().max() == 0  # above the frame: zeros (the mean colour)
+    assert torch.allclose(ones[27:, 27:], torch.ones(()))
+
+
+def test_pasting_crop_logits_restores_the_frame_mask_and_leaves_the_rest_outside():
+    image = torch.zeros(1, 1, 100, 200)
+    image[..., 20:40, 10:50] = 1.0
+    crops = square_crops(torch.tensor([[10.0, 20, 50, 40]]), (100, 200), 128, CFG)
+    logits = (crop_images(image, crops, 128)[:, 0] - 0.5) * 10
+    pasted = paste_logits(logits, crops, (100, 200))
+    assert torch.equal(pasted[0] > 0, image[0, 0] > 0)
+    assert (pasted[0, :, 81:] == OUTSIDE).all()  # right of the crop: never touched
+
+
+def test_a_crop_larger_than_the_input_is_pooled_not_aliased():
+    stripes = torch.zeros(1, 1, 256, 256)
+    stripes[..., ::2] = 1.0  # one-pixel stripes alias to all-0 or all-1 when point-sampled at 1/4
+    crop = crop_images(stripes, torch.tensor([[0.0, 0, 256, 256]]), 64)
+    assert torch.allclose(crop, torch.full_like(crop, 0.5), atol=0.01)

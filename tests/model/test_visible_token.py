@@ -1,0 +1,35 @@
+"""The visible token: on an amodal pass mask token 1 is the visible part, and amodal passes stay single-mask."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from amodal_vos.model import build_model, new_memory
+from amodal_vos.model.prior import spec_from_box
+from amodal_vos.model.transforms import point_prompt
+
+SIZE = 128
+
+
+def test_amodal_pass_is_single_mask_and_returns_token_one_as_visible():
+    torch.manual_seed(0)
+    model = build_model("small", ["visible_head=token"], image_size=SIZE)
+    with torch.no_grad():
+        model.sam_mask_decoder.pred_obj_score_head.layers[2].bias += 3.0
+    image = torch.randn(1, 3, SIZE, SIZE)
+    click = point_prompt(torch.tensor([[[60.0, 60.0]]]), torch.tensor([[1]]))  # one click: SAM-2 multimask
+    prior = spec_from_box(torch.tensor([[40.0, 40, 80, 80]]), (SIZE, SIZE))
+
+    def run(feats):
+        return model.track_frame(0, feats, new_memory(), is_cond=True, num_frames=1, point_inputs=click)
+
+    with torch.no_grad():
+        modal = run(model.encode(image, None))
+        amodal = run(model.encode(image, prior))
+        token1 = model.sam_mask_decoder.last_masks[:, 1:2]
+    assert modal["multimasks_high_res"].shape[1] == 3 and "visible_high_res" not in modal
+    assert amodal["multimasks_high_res"].shape[1] == 1  # token 0 only: token 1 is never an amodal candidate
+    expected = F.interpolate(token1, size=(SIZE, SIZE), mode="bilinear", align_corners=False)
+    assert torch.allclose(amodal["visible_high_res"], expected)
+    assert not model._single_mask  # reset after the step
