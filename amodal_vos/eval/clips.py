@@ -41,7 +41,7 @@ def synthetic_clips(
     def gen() -> Iterator[Clip]:
         for i in range(num_clips):
             clip = generate_clip(np.random.default_rng([seed, i]), cfg)
-            clip.clip_id = clip.clip_id or f"synthetic-{seed}-{i}"
+            clip.clip_id = f"synthetic-{seed}-{i}"  # the generator names every clip "synthetic"
             yield clip
 
     desc = {"dataset": "synthetic", "seed": seed, "clips": num_clips, "frames": frames, "size": list(size)}

@@ -20,11 +20,13 @@ OUTSIDE = -1024.0  # logit pasted outside a crop (SAM-2 writes -1024 for "no obj
 @dataclass(frozen=True)
 class SearchConfig:
     """How crops follow an object: side = ``context`` x the box's longer side, at least ``size / max_zoom`` frame
-    pixels; while an object is lost its crop grows ``lost_growth``x per frame up to the frame's longer side."""
+    pixels; while an object is lost its crop grows ``lost_growth``x per frame for at most ``lost_frames`` frames
+    (much larger crops than training showed make false re-acquisitions likely)."""
 
     context: float = 2.5
     max_zoom: float = 4.0
     lost_growth: float = 1.5
+    lost_frames: float = 3.0
 
     @classmethod
     def from_config(cls, cfg) -> SearchConfig | None:

@@ -233,7 +233,7 @@ class Propagation:
         if self.search is None:
             return image
         for g in groups:
-            grow = self.search.lost_growth ** g.lost.clamp(max=8)
+            grow = self.search.lost_growth ** g.lost.clamp(max=self.search.lost_frames)
             g.crops = square_crops(g.boxes, self.hw, self.size, self.search, grow)
         return crop_images(image, torch.cat([g.crops for g in groups]).to(image.device), self.size)
 
