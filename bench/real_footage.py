@@ -3,7 +3,7 @@ bench/real_footage/install.sh installs them) and report what the masks do. There
 hand-labelled amodal boxes on the five contact-sheet frames.
 
     bash bench/real_footage/install.sh
-    python bench/real_footage.py [--checkpoint CKPT] [--out DIR] [--max-frames N] [--clips vtest,cup]
+    python bench/real_footage.py [--checkpoint CKPT] [--out DIR] [--max-frames N] [--clips vtest,cup] [--figure PNG]
 
 Writes DIR/<clip>.png per clip: frames at 0, 25, 50, 75 and 100% of the range, the input with the hand-labelled
 boxes (thin, in each object's colour) above the project's overlay (amodal_vos.io.annotators: visible part filled,
@@ -119,14 +119,35 @@ def contact_sheet(result: TrackResult, clip: dict, frames: list[int]) -> np.ndar
     return np.concatenate(columns[:-1], axis=1)
 
 
-def run_clip(tracker: AmodalTracker, clip: dict, out: Path, max_frames: int | None) -> list[dict]:
-    """Track one clip, write its contact sheet and return its objects' numbers."""
+def figure_row(result: TrackResult, clip: dict, frames: list[int], width: int = 320) -> np.ndarray:
+    """The overlays of the first, middle and last sheet frames side by side (the README picture's row)."""
+    tiles = []
+    for index in frames[::2]:
+        overlay = result.render(index)
+        if "view" in clip:
+            x0, y0, x1, y1 = clip["view"]
+            overlay = overlay[y0:y1, x0:x1]
+        tile = cv2.resize(overlay, None, fx=width / overlay.shape[1], fy=width / overlay.shape[1],
+                          interpolation=cv2.INTER_AREA)  # fmt: skip
+        cv2.putText(tile, f"{clip['name']} {index}", (4, 16), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 0), 1,
+                    cv2.LINE_AA)  # fmt: skip
+        tiles += [tile, np.full((tile.shape[0], 3, 3), 255, np.uint8)]
+    return np.concatenate(tiles[:-1], axis=1)
+
+
+def run_clip(
+    tracker: AmodalTracker, clip: dict, out: Path, max_frames: int | None, rows: list | None = None
+) -> list[dict]:
+    """Track one clip, write its contact sheet and return its objects' numbers (``rows`` collects its figure
+    row)."""
     path = clip_path(clip, out)
     prompts = [Prompt.from_box(o["prompt"], frame=clip["start"], obj_id=o["id"]) for o in clip["objects"]]
     result = tracker.track(path, prompts, start=clip["start"], end=clip["end"], max_frames=max_frames)
     frames = sheet_frames(result.start, result.start + len(result))
     sheet = out / f"{clip['name']}.png"
     cv2.imwrite(str(sheet), cv2.cvtColor(contact_sheet(result, clip, frames), cv2.COLOR_RGB2BGR))
+    if rows is not None:
+        rows.append(figure_row(result, clip, frames))
     info = result.video
     timings = tracker.last_timings
     print(
@@ -155,6 +176,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("/tmp/real_footage"))
     parser.add_argument("--max-frames", type=int, help="cap each clip's tracked frames")
     parser.add_argument("--clips", help="comma-separated clip names (default: all)")
+    parser.add_argument("--figure", type=Path, help="also write first / middle / last overlays of every clip")
     args = parser.parse_args()
     clips = json.loads(CLIPS.read_text())["clips"]
     if args.clips:
@@ -162,7 +184,12 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     tracker = AmodalTracker.from_checkpoint(args.checkpoint) if args.checkpoint else AmodalTracker.default()
     print(f"model: {tracker.description}")
-    summary = {c["name"]: run_clip(tracker, c, args.out, args.max_frames) for c in clips}
+    rows: list[np.ndarray] = []
+    summary = {c["name"]: run_clip(tracker, c, args.out, args.max_frames, rows) for c in clips}
+    if args.figure:
+        gap = np.full((4, rows[0].shape[1], 3), 255, np.uint8)
+        figure = np.concatenate([x for row in rows for x in (row, gap)][:-1])
+        cv2.imwrite(str(args.figure), cv2.cvtColor(figure, cv2.COLOR_RGB2BGR))
     (args.out / "summary.json").write_text(
         json.dumps({"model": tracker.description, "clips": summary}, indent=1)
     )

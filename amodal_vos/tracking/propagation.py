@@ -35,6 +35,7 @@ from amodal_vos.model.search import (
     boxes_from_crop,
     boxes_to_crop,
     crop_images,
+    limit_growth,
     points_to_crop,
     square_crops,
 )
@@ -285,7 +286,10 @@ class Propagation:
             crops = g.crops
             if self.adapters or crops is not None:  # the box the next Mspec or crop is made from
                 spec, found = next_boxes((logits > 0).cpu(), g.spec)
+                last = g.boxes
                 self._follow(g, spec)
+                if self.search is not None:
+                    g.boxes = limit_growth(g.boxes, last, self.search.max_growth)
                 g.lost = torch.where(found, torch.zeros_like(g.lost), g.lost + 1)
             for i, p in enumerate(g.prompts):
                 prior = None if prior_boxes is None else prior_boxes[offset + i]
