@@ -173,6 +173,8 @@ class Trainer:
                 state["disc"] = cpu_state_dict(self.disc)
                 state["disc_optimizer"] = optimizer_state(self.disc_opt)
             save_state(self.out, state)
+            meta = self.meta(iteration, wall, self.recipe.stages[stage_index].name, {})
+            save_checkpoint(self.model, self.out / "latest.safetensors", meta)  # usable while the run goes on
         barrier(self.info)
 
     def meta(self, iteration: int, wall: float, stage: str, metrics: dict) -> dict:

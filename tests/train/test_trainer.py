@@ -16,7 +16,7 @@ from safetensors.torch import load_file
 
 from amodal_vos.errors import UserError
 from amodal_vos.model.build import build_model
-from amodal_vos.model.checkpoint import read_header
+from amodal_vos.model.checkpoint import load_checkpoint, read_header
 from amodal_vos.train.recipe import load_recipe
 from amodal_vos.train.state import load_state
 from amodal_vos.train.trainer import Trainer
@@ -72,6 +72,9 @@ def test_killed_run_resumes_to_identical_weights(write_recipe, image_stage, amod
     )  # saves at the stage end (3) and every 2 steps: killed in step 6 or 7 -> state of 4 or 6
     assert state is not None and state["stage"] == 1 and 4 <= state["iteration"] < 7
     assert not (run / "model.safetensors").exists()
+    latest, latest_meta = load_checkpoint(run / "latest.safetensors")  # the saved state's weights, loadable
+    assert latest_meta["iterations"] == state["iteration"]
+    assert all(torch.equal(v, state["model"][k].float()) for k, v in latest.state_dict().items())
 
     with pytest.raises(UserError, match="--resume"):
         Trainer(load_recipe(path), run, quiet=True).run()
