@@ -23,13 +23,15 @@ class SearchConfig:
     pixels; while an object is lost its crop grows ``lost_growth``x per frame for at most ``lost_frames`` frames
     (much larger crops than training showed make false re-acquisitions likely). ``max_growth`` > 0 limits how much
     the box a crop is made from may grow per frame (width and height, about its centre): a mask that spills onto
-    the background then cannot pull the next crop and Mspec after it."""
+    the background then cannot pull the next crop and Mspec after it. ``identity_iou`` > 0: where two objects' boxes
+    overlap by more than this, the one that moved more keeps its previous box (tracking/propagation.py)."""
 
     context: float = 2.5
     max_zoom: float = 4.0
     lost_growth: float = 1.5
     lost_frames: float = 3.0
     max_growth: float = 0.0
+    identity_iou: float = 0.0
 
     @classmethod
     def from_config(cls, cfg) -> SearchConfig | None:
