@@ -31,7 +31,7 @@ def cli() -> None:
 
 def _register() -> None:
     """Attach the subcommands; each lives in its own module under cli/."""
-    from amodal_vos.cli import data, demo, export, info, segment, track, train
+    from amodal_vos.cli import convert, data, demo, export, info, segment, track, train
     from amodal_vos.cli import eval as eval_cli
 
     cli.add_command(info.info)
@@ -42,6 +42,7 @@ def _register() -> None:
     cli.add_command(eval_cli.eval_cmd)
     cli.add_command(demo.demo)
     cli.add_command(export.export)
+    cli.add_command(convert.convert)
 
 
 _register()

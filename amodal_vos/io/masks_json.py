@@ -48,21 +48,36 @@ def header(video: dict, start: int, end: int, model: dict, objects: list[dict], 
     }
 
 
-def write(path: str | Path, head: dict, frames: Iterable[dict]) -> Path:
-    """Write the document frame by frame under a temporary name, then rename it: no second copy of all masks is
-    built in memory, so writing stays flat in video length."""
-    path = Path(path)
-    temp = temp_path(path)
+def _dumps(value) -> str:
+    """Strict JSON: NaN or infinity is an error, never written (other readers reject it)."""
+    return json.dumps(value, separators=(",", ":"), allow_nan=False)
+
+
+def write_to(file: str | Path, head: dict, frames: Iterable[dict], name: str | Path | None = None) -> Path:
+    """Write the document frame by frame into ``file`` (a temporary name; the caller renames it). No second copy
+    of all masks is built in memory, so writing stays flat in video length. ``name``: the output named in errors.
+    A failure removes ``file`` and is a UserError."""
+    file = Path(file)
+    name = file if name is None else name
     try:
-        with temp.open("w") as f:
-            f.write(json.dumps(head, separators=(",", ":"))[:-1] + ',"frames":[')
+        with file.open("w") as f:
+            f.write(_dumps(head)[:-1] + ',"frames":[')
             for i, frame in enumerate(frames):
-                f.write(("," if i else "") + json.dumps(frame, separators=(",", ":")))
+                f.write(("," if i else "") + _dumps(frame))
             f.write("]}")
     except OSError as err:
-        discard(temp)
-        raise UserError(f"cannot write {path}: {err.strerror or err}") from None
-    return commit(temp, path)
+        discard(file)
+        raise UserError(f"cannot write {name}: {err.strerror or err}") from None
+    except ValueError as err:  # NaN / infinity
+        discard(file)
+        raise UserError(f"cannot write {name}: a value is not a finite number ({err})") from None
+    return file
+
+
+def write(path: str | Path, head: dict, frames: Iterable[dict]) -> Path:
+    """Write the document under a temporary name, then rename it (see ``write_to``)."""
+    path = Path(path)
+    return commit(write_to(temp_path(path), head, frames, path), path)
 
 
 def read(path: str | Path) -> dict:

@@ -81,9 +81,10 @@ class VideoSink:
         for packet in packets:
             self._container.mux(packet)
 
-    def close(self, keep: bool = True) -> Path | None:
+    def close(self, keep: bool = True, rename: bool = True) -> Path | None:
         """Flush and close; rename to the final name if ``keep`` and at least one frame was written, else delete.
-        Returns the final path, or None when nothing was kept."""
+        Returns the final path (the temporary one with ``rename=False``: the caller commits it), or None when
+        nothing was kept."""
         if self._container is None:
             return None
         try:
@@ -95,7 +96,7 @@ class VideoSink:
             raise UserError(f"cannot finish video {self.path}: {err}") from None
         self._container = None
         if keep and self.frames_written:
-            return commit(self.temp, self.path)
+            return commit(self.temp, self.path) if rename else self.temp
         discard(self.temp)
         return None
 

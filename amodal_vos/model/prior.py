@@ -77,13 +77,3 @@ def next_boxes(pred_mask: torch.Tensor, last_boxes: torch.Tensor) -> tuple[torch
     last good box where the prediction is empty (object lost). Returns (boxes [B, 4], found [B])."""
     boxes, found = mask_to_box(pred_mask)
     return torch.where(found[:, None], boxes, torch.as_tensor(last_boxes, dtype=boxes.dtype)), found
-
-
-def box_iou(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """[N, 4] x [M, 4] xyxy boxes -> [N, M] IoU (0 where both are empty)."""
-    lo = torch.maximum(a[:, None, :2], b[None, :, :2])
-    hi = torch.minimum(a[:, None, 2:], b[None, :, 2:])
-    inter = (hi - lo).clamp(min=0).prod(-1)
-    area_a = (a[:, 2:] - a[:, :2]).clamp(min=0).prod(-1)
-    area_b = (b[:, 2:] - b[:, :2]).clamp(min=0).prod(-1)
-    return inter / (area_a[:, None] + area_b[None, :] - inter).clamp(min=1e-6)

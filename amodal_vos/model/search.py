@@ -21,17 +21,12 @@ OUTSIDE = -1024.0  # logit pasted outside a crop (SAM-2 writes -1024 for "no obj
 class SearchConfig:
     """How crops follow an object: side = ``context`` x the box's longer side, at least ``size / max_zoom`` frame
     pixels; while an object is lost its crop grows ``lost_growth``x per frame for at most ``lost_frames`` frames
-    (much larger crops than training showed make false re-acquisitions likely). ``max_growth`` > 0 limits how much
-    the box a crop is made from may grow per frame (width and height, about its centre): a mask that spills onto
-    the background then cannot pull the next crop and Mspec after it. ``identity_iou`` > 0: where two objects' boxes
-    overlap by more than this, the one that moved more keeps its previous box (tracking/propagation.py)."""
+    (much larger crops than training showed make false re-acquisitions likely)."""
 
     context: float = 2.5
     max_zoom: float = 4.0
     lost_growth: float = 1.5
     lost_frames: float = 3.0
-    max_growth: float = 0.0
-    identity_iou: float = 0.0
 
     @classmethod
     def from_config(cls, cfg) -> SearchConfig | None:
@@ -54,15 +49,6 @@ def square_crops(
         side = side * torch.as_tensor(grow, dtype=torch.float32)
     side = side.clamp(max=1.5 * max(hw))
     half = (side / 2)[:, None]
-    return torch.cat([centre - half, centre + half], dim=1)
-
-
-def limit_growth(boxes: torch.Tensor, last: torch.Tensor, factor: float) -> torch.Tensor:
-    """[N, 4] new boxes whose width and height are at most ``factor`` x those of ``last`` (about their centre)."""
-    if factor <= 0:
-        return boxes
-    centre = (boxes[:, :2] + boxes[:, 2:]) / 2
-    half = torch.minimum(boxes[:, 2:] - boxes[:, :2], factor * (last[:, 2:] - last[:, :2]).clamp(min=1.0)) / 2
     return torch.cat([centre - half, centre + half], dim=1)
 
 

@@ -1,13 +1,18 @@
 """The files of one tracking run: overlay video (or image, for one frame), masks JSON and palette PNG folder.
 
-Every path is checked before tracking starts (existing output without ``force``, unwritable folder); everything
-is written under a temporary name and renamed by ``finish``. Leaving the ``with`` block without ``finish`` (an
-error) removes the temporary files. After Ctrl-C the caller marks the result partial and calls ``finish``: the
-outputs hold the frames done so far and the JSON says ``"partial": true``.
+Every path is checked before tracking starts (existing output without ``force``, unwritable folder, an output that
+is the input); everything is written under temporary names unique to the run and ``finish`` renames them all at
+the end, as one set (``commit_all``): a folder never holds the overlay of one run and the JSON of another, and if
+a rename fails the earlier outputs are left in place. Leaving the ``with`` block without ``finish`` (an error)
+removes the temporary files. After Ctrl-C the caller marks the result partial and calls ``finish``: the outputs
+hold the frames done so far and the JSON says ``"partial": true``. A partial result never replaces an existing
+output: when one exists (``force``) the partial files go beside it, as ``out.partial.mp4`` / ``out.partial.json``
+(``out.partial-2.mp4``, ... when those names are taken), and ``written`` names them.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +21,7 @@ from PIL import Image
 from amodal_vos.errors import UserError
 from amodal_vos.io import masks_json
 from amodal_vos.io.annotators import Annotator, render
-from amodal_vos.io.atomic import check_output, commit, discard, temp_path
+from amodal_vos.io.atomic import OutputTaken, check_output, commit_all, discard, temp_path
 from amodal_vos.io.frame_masks import FrameMasks
 from amodal_vos.io.palette import PaletteWriter
 from amodal_vos.io.sink import VideoSink
@@ -32,6 +37,25 @@ def _check_png_folder(folder: Path) -> None:
             raise UserError(
                 f"refusing to replace {folder}: it holds {path.relative_to(folder)}, not a mask PNG"
             )
+
+
+def beside_name(path: Path) -> Path:
+    """Where a partial result goes when ``path`` holds an earlier one: ``out.partial.mp4``, else
+    ``out.partial-2.mp4``, ... (never an existing path)."""
+    n = 1
+    while True:
+        tag = "partial" if n == 1 else f"partial-{n}"
+        candidate = path.with_name(f"{path.stem}.{tag}{path.suffix}")
+        if not os.path.lexists(candidate):
+            return candidate
+        n += 1
+
+
+def _same_path(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 class Outputs:
@@ -56,6 +80,10 @@ class Outputs:
         paths = [p.resolve() for p in (self.video, self.masks, self.png_dir) if p is not None]
         if len(set(paths)) != len(paths):
             raise UserError("the overlay, masks and PNG outputs must be different paths")
+        source = Path(info.path)
+        for path in (self.video, self.masks, self.png_dir):
+            if path is not None and (_same_path(path, source) or path.resolve() == source.resolve()):
+                raise UserError(f"output {path} is the input {info.path}; choose another output name")
         self.image_output = self.video is not None and self.video.suffix.lower() in IMAGE_SUFFIXES
         if self.image_output and (num_frames or 1) != 1:
             raise UserError(f"{self.video}: an image overlay needs a one-frame input; use .mp4 for video")
@@ -63,6 +91,8 @@ class Outputs:
         self._overlay: np.ndarray | None = None
         self._palette: PaletteWriter | None = None
         self._finished = False
+        self._temps: dict[str, Path] = {}  # key (video, masks, png_dir) -> temporary name of this run
+        self.force = force
         self.written: dict[str, Path] = {}
 
     @property
@@ -73,9 +103,10 @@ class Outputs:
     def __enter__(self) -> Outputs:
         if self.video is not None and not self.image_output:
             self._sink = VideoSink(self.video, self.info).open()
+            self._temps["video"] = self._sink.temp
         if self.png_dir is not None:
             temp = temp_path(self.png_dir)
-            discard(temp)
+            self._temps["png_dir"] = temp
             self._palette = PaletteWriter(temp)
         return self
 
@@ -91,19 +122,37 @@ class Outputs:
             self._palette.write(index, masks.ids, masks.amodal, masks.visible)
 
     def finish(self, result) -> dict[str, Path]:
-        """Close the overlay, write the JSON of ``result`` (a TrackResult) and rename everything into place."""
+        """Close the overlay, write the JSON of ``result`` (a TrackResult) and rename everything into place, as
+        one set. A partial result goes beside existing outputs instead of replacing them (module docstring)."""
         if self._sink is not None:
-            path = self._sink.close(keep=True)
-            if path is not None:
-                self.written["video"] = path
+            path = self._sink.close(keep=True, rename=False)
+            self._sink = None
+            if path is None:
+                self._temps.pop("video", None)
         if self._overlay is not None:
-            temp = temp_path(self.video)
-            Image.fromarray(self._overlay).save(temp)
-            self.written["video"] = commit(temp, self.video)
-        if self._palette is not None and self._palette.folder.exists():
-            self.written["png_dir"] = commit(self._palette.folder, self.png_dir)
+            temp = self._temps["video"] = temp_path(self.video)
+            try:
+                Image.fromarray(self._overlay).save(temp)
+            except (OSError, ValueError) as err:
+                raise UserError(f"cannot write {self.video}: {err}") from None
+        if self._palette is not None and not self._palette.folder.exists():
+            self._temps.pop("png_dir", None)
         if self.masks is not None:
-            self.written["masks"] = masks_json.write(self.masks, result.json_header(), result.json_frames())
+            temp = self._temps["masks"] = temp_path(self.masks)
+            masks_json.write_to(temp, result.json_header(), result.json_frames(), self.masks)
+        finals = {key: getattr(self, key) for key in self._temps}
+        partial = bool(getattr(result, "partial", False))
+        if partial and any(os.path.lexists(p) for p in finals.values()):
+            finals = {key: beside_name(p) for key, p in finals.items()}
+        pairs = [(self._temps[key], finals[key]) for key in self._temps]
+        try:
+            commit_all(pairs, replace=self.force and not partial)
+        except OutputTaken:
+            if not partial:
+                raise
+            finals = {key: beside_name(p) for key, p in finals.items()}  # appeared meanwhile: go beside them
+            commit_all([(self._temps[key], finals[key]) for key in self._temps])
+        self.written.update(finals)
         self._finished = True
         return self.written
 
@@ -112,5 +161,5 @@ class Outputs:
             return
         if self._sink is not None:
             self._sink.close(keep=False)
-        if self._palette is not None:
-            discard(self._palette.folder)
+        for temp in self._temps.values():
+            discard(temp)

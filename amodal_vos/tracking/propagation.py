@@ -29,20 +29,17 @@ from dataclasses import dataclass, field
 import torch
 
 from amodal_vos.model import AmodalSAM2, new_memory
-from amodal_vos.model.prior import box_iou, next_boxes, spec_from_box
+from amodal_vos.model.prior import next_boxes, spec_from_box
 from amodal_vos.model.search import (
     SearchConfig,
     boxes_from_crop,
     boxes_to_crop,
     crop_images,
-    limit_growth,
     points_to_crop,
     square_crops,
 )
 from amodal_vos.model.transforms import box_prompt
 from amodal_vos.tracking.memory import MemoryBank, memory_horizon
-
-JUMP = 0.5  # identity guard: a box that moved less than this (shift / size + |log area ratio|) did not jump
 
 
 @dataclass
@@ -228,36 +225,7 @@ class Propagation:
         if image.device.type == "cuda":
             torch.cuda.synchronize(image.device)
         self.model_seconds += time.perf_counter() - tic
-        before = [g.boxes.clone() for g in groups]
-        steps = self._collect(groups, amodal_outs, modal_outs, prior_boxes)
-        if self.search is not None and self.search.identity_iou > 0:
-            self._guard_identity(groups, before)
-        return steps
-
-    def _guard_identity(self, groups: list[_Group], before: list[torch.Tensor]) -> None:
-        """Where two objects' new boxes overlap by more than ``identity_iou``, the one that moved more (centre shift
-        over its size, plus log area change; at least JUMP) has most likely jumped onto the other: its next crop and
-        Mspec keep its previous box, so that it looks for itself where it was (its mask here is reported as is)."""
-        new = torch.cat([g.boxes for g in groups])
-        old = torch.cat(before)
-        if len(new) < 2:
-            return
-        iou = box_iou(new, new).fill_diagonal_(0)
-        size = (old[:, 2:] - old[:, :2]).clamp(min=1.0)
-        shift = ((new[:, :2] + new[:, 2:]) - (old[:, :2] + old[:, 2:])).abs().div(2 * size).sum(1)
-        area = ((new[:, 2:] - new[:, :2]).clamp(min=1.0).prod(1) / size.prod(1)).log().abs()
-        moved = shift + area
-        revert = torch.zeros(len(new), dtype=torch.bool)
-        for i, j in (iou > self.search.identity_iou).nonzero().tolist():
-            mover = i if moved[i] >= moved[j] else j
-            if i < j and moved[mover] >= JUMP:
-                revert[mover] = True
-        offset = 0
-        for g, old_boxes in zip(groups, before, strict=True):
-            n = len(g.prompts)
-            keep = revert[offset : offset + n, None]
-            g.boxes = torch.where(keep, old_boxes, g.boxes)
-            offset += n
+        return self._collect(groups, amodal_outs, modal_outs, prior_boxes)
 
     def _images(self, image: torch.Tensor, groups: list[_Group]) -> torch.Tensor:
         """The model input: the frame itself [1, 3, S, S], or each object's crop [N, 3, S, S] with search regions
@@ -317,10 +285,7 @@ class Propagation:
             crops = g.crops
             if self.adapters or crops is not None:  # the box the next Mspec or crop is made from
                 spec, found = next_boxes((logits > 0).cpu(), g.spec)
-                last = g.boxes
                 self._follow(g, spec)
-                if self.search is not None:
-                    g.boxes = limit_growth(g.boxes, last, self.search.max_growth)
                 g.lost = torch.where(found, torch.zeros_like(g.lost), g.lost + 1)
             for i, p in enumerate(g.prompts):
                 prior = None if prior_boxes is None else prior_boxes[offset + i]

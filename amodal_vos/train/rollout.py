@@ -37,9 +37,9 @@ TRAIN_KEYS = (
 )
 
 
-def full_boxes(batch: int, size: int) -> torch.Tensor:
+def full_boxes(batch: int, hw: tuple[int, int]) -> torch.Tensor:
     """Whole-image xyxy boxes [B, 4]: the Mspec of a prompt that brings no box of its own."""
-    return torch.tensor([[0.0, 0.0, size, size]]).expand(batch, 4).clone()
+    return torch.tensor([[0.0, 0.0, hw[1], hw[0]]]).expand(batch, 4).clone()
 
 
 def prompt_batch(prompt: Prompt) -> int:
@@ -86,10 +86,8 @@ class SearchView:
         jitter: float = 0.0,
     ) -> None:
         self.cfg, self.hw, self.size = cfg, hw, size
-        self.noise, self.jitter = (
-            noise,
-            jitter,
-        )  # noise [B, T, 3]: crop centre shift (x, y) and log-scale draws
+        self.noise = noise  # [B, T, 3] standard normal draws: crop centre shift (x, y) and log-scale
+        self.jitter = jitter
         self.crops: torch.Tensor | None = None
 
     def place(self, boxes: torch.Tensor, t: int) -> torch.Tensor:
@@ -156,10 +154,7 @@ def rollout(
     device = next(model.parameters()).device
     memory = new_memory()
     keep = max(model.num_maskmem, model.max_obj_ptrs_in_encoder)
-    if prompt.spec_box is not None:
-        box = prompt.spec_box.float().cpu()
-    else:
-        box = torch.tensor([[0.0, 0.0, hw[1], hw[0]]]).expand(b, 4).clone()
+    box = prompt.spec_box.float().cpu() if prompt.spec_box is not None else full_boxes(b, hw)
     outs = []
     for t in range(num_frames):
         point_inputs = prompt.point_inputs if t == 0 else None

@@ -11,7 +11,6 @@ from amodal_vos.model.search import (
     boxes_to_crop,
     crop_images,
     crop_masks,
-    limit_growth,
     paste_logits,
     points_to_crop,
     square_crops,
@@ -68,11 +67,3 @@ def test_a_crop_larger_than_the_input_is_pooled_not_aliased():
     stripes[..., ::2] = 1.0  # one-pixel stripes alias to all-0 or all-1 when point-sampled at 1/4
     crop = crop_images(stripes, torch.tensor([[0.0, 0, 256, 256]]), 64)
     assert torch.allclose(crop, torch.full_like(crop, 0.5), atol=0.01)
-
-
-def test_growth_limit_caps_width_and_height_about_the_new_centre():
-    last = torch.tensor([[10.0, 10, 30, 20]])  # 20 x 10
-    grown = torch.tensor([[0.0, 0, 100, 12]])  # 100 x 12, centre (50, 6)
-    limited = limit_growth(grown, last, 1.25)
-    assert limited[0].tolist() == [37.5, 0.0, 62.5, 12.0]  # width capped at 25, height 12 <= 12.5 kept
-    assert torch.equal(limit_growth(grown, last, 0.0), grown)  # 0: no limit
