@@ -2,7 +2,9 @@
 video's size (a 30x70 px pedestrian in a 768x576 frame fills a 128 px input instead of 5x16 px of it).
 
 Each object's crop is a square centred on its box (the prompt box, then its last predicted amodal box), ``context``
-times the box's longer side, never smaller than ``size / max_zoom`` frame pixels (no more than ``max_zoom``x
+times the box's geometric mean side sqrt(w h) but at least ``min_context`` times its longer side (a 28x87 px
+pedestrian gets a 123 px crop, not a 218 px one in which it is a thin sliver), never smaller than ``size / max_zoom``
+frame pixels (no more than ``max_zoom``x
 upsampling). Crops may reach past the frame border; that part reads as the normalised mean colour (zeros), as the
 model was trained. Boxes are xyxy floats with pixel edges at integers, as in model/prior.py.
 """
@@ -19,11 +21,12 @@ OUTSIDE = -1024.0  # logit pasted outside a crop (SAM-2 writes -1024 for "no obj
 
 @dataclass(frozen=True)
 class SearchConfig:
-    """How crops follow an object: side = ``context`` x the box's longer side, at least ``size / max_zoom`` frame
-    pixels; while an object is lost its crop grows ``lost_growth``x per frame for at most ``lost_frames`` frames
-    (much larger crops than training showed make false re-acquisitions likely)."""
+    """How crops follow an object: side = max(``context`` x sqrt(w h), ``min_context`` x longer side), at least
+    ``size / max_zoom`` frame pixels; while an object is lost its crop grows ``lost_growth``x per frame for at most
+    ``lost_frames`` frames (much larger crops than training showed make false re-acquisitions likely)."""
 
     context: float = 2.5
+    min_context: float = 1.3
     max_zoom: float = 4.0
     lost_growth: float = 1.5
     lost_frames: float = 3.0
@@ -43,8 +46,9 @@ def square_crops(
     training jitter), capped at 1.5x the frame's longer side."""
     boxes = torch.as_tensor(boxes, dtype=torch.float32).reshape(-1, 4)
     centre = (boxes[:, :2] + boxes[:, 2:]) / 2
-    longer = (boxes[:, 2:] - boxes[:, :2]).clamp(min=1.0).amax(dim=1)
-    side = (cfg.context * longer).clamp(min=size / cfg.max_zoom)
+    wh = (boxes[:, 2:] - boxes[:, :2]).clamp(min=1.0)
+    side = torch.maximum(cfg.context * wh.prod(dim=1).sqrt(), cfg.min_context * wh.amax(dim=1))
+    side = side.clamp(min=size / cfg.max_zoom)
     if grow is not None:
         side = side * torch.as_tensor(grow, dtype=torch.float32)
     side = side.clamp(max=1.5 * max(hw))

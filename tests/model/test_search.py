@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 from amodal_vos.model.search import (
@@ -20,11 +21,16 @@ CFG = SearchConfig(context=2.5, max_zoom=4.0)
 
 
 def test_crop_is_a_square_around_the_box_with_context_and_a_zoom_limit():
-    crops = square_crops(torch.tensor([[10.0, 20, 50, 40], [100, 100, 104, 102]]), (200, 300), 128, CFG)
+    boxes = torch.tensor([[10.0, 10, 50, 50], [100, 100, 104, 102], [300, 100, 328, 187]])
+    crops = square_crops(boxes, (400, 600), 128, CFG)
     assert crops[0].tolist() == [-20.0, -20.0, 80.0, 80.0]  # 2.5 x 40 px around centre (30, 30)
-    assert crops[1].tolist() == [86.0, 85.0, 118.0, 117.0]  # 10 px would zoom 12.8x: 128 / 4 = 32 px instead
-    grown = square_crops(torch.tensor([[10.0, 20, 50, 40]]), (200, 300), 128, CFG, torch.tensor([100.0]))
-    assert (grown[0, 2] - grown[0, 0]).item() == 450.0  # growth is capped at 1.5x the frame's longer side
+    assert crops[1].tolist() == [86.0, 85.0, 118.0, 117.0]  # 7 px would zoom 18x: 128 / 4 = 32 px instead
+    side = (crops[2, 2] - crops[2, 0]).item()
+    assert side == pytest.approx(2.5 * (28 * 87) ** 0.5)  # a pedestrian: 123 px from sqrt(w h), not 2.5 x 87
+    thin = square_crops(torch.tensor([[0.0, 0, 2, 100]]), (400, 600), 128, CFG)
+    assert (thin[0, 2] - thin[0, 0]).item() == pytest.approx(130.0)  # never less than 1.3 x the longer side
+    grown = square_crops(boxes[:1], (400, 600), 128, CFG, torch.tensor([100.0]))
+    assert (grown[0, 2] - grown[0, 0]).item() == 900.0  # growth is capped at 1.5x the frame's longer side
 
 
 def test_boxes_and_points_map_to_crop_pixels_and_back():
