@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import re
 import sys
 
 import click
 
 from amodal_vos.errors import UserError
+
+_TORCH_HINT = re.compile(r"(Weights only load failed)\b.*", re.IGNORECASE)
+
+
+def one_line(message: object) -> str:
+    """A UserError's text as one line: no line breaks or terminal colour codes, and without torch's advice to load
+    a checkpoint with ``weights_only=False`` (that would run code from the file; we never do)."""
+    text = " ".join(re.sub(r"\x1b\[[0-9;]*m", "", str(message)).split())
+    return _TORCH_HINT.sub(r"\1: the file holds more than plain tensors and is not loaded", text)
 
 
 class _Group(click.Group):
@@ -16,7 +26,7 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except UserError as err:
-            click.echo(f"error: {err}", err=True)
+            click.echo(f"error: {one_line(err)}", err=True)
             sys.exit(2)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
