@@ -20,6 +20,18 @@ def _size(value: str) -> tuple[int, int]:
     return w, h
 
 
+def _check_out(out_dir: Path, force: bool) -> None:
+    """Refuse, before any work, to replace an earlier evaluation's files unless ``force``."""
+    from amodal_vos.errors import UserError
+
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UserError(f"--out {out_dir} exists and is not a folder")
+    for name in ("results.json", "objects.csv"):
+        path = out_dir / name
+        if path.exists() and not force:
+            raise UserError(f"output {path} already exists (pass --force to overwrite)")
+
+
 @click.command(name="eval")
 @click.argument("dataset")
 @click.option("--checkpoint", required=True, type=click.Path(), help="Our .safetensors checkpoint.")
@@ -58,6 +70,7 @@ def _size(value: str) -> tuple[int, int]:
     type=click.Path(file_okay=False),
     help="Folder for results.json and objects.csv [default: next to the checkpoint].",
 )
+@click.option("--force", is_flag=True, help="Overwrite results.json / objects.csv of an earlier evaluation.")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda.")
 @click.option(
     "--threads",
@@ -65,8 +78,8 @@ def _size(value: str) -> tuple[int, int]:
     help="CPU threads for torch (1 is much faster on a busy machine).",
 )
 def eval_cmd(dataset, checkpoint, data_root, split, seed, num_clips, frames, size, prompt, box_oracle, exclude_unoccluded,
-             occluded_objects_only, no_baselines, min_prompt_px, min_prompt_frac, max_frames, max_clips, out, device,
-             threads) -> None:  # fmt: skip
+             occluded_objects_only, no_baselines, min_prompt_px, min_prompt_frac, max_frames, max_clips, out, force,
+             device, threads) -> None:  # fmt: skip
     """Evaluate CHECKPOINT on DATASET: 'synthetic' (generated from --seed) or a dataset format read from --data-root
     (fishbowl, fishbowl-savos, movid-a, ... or 'auto'). Default prompt: the GT visible box on each object's first
     visible frame, then no further input. Prints a table; writes per-object results as JSON and CSV."""
@@ -87,6 +100,8 @@ def eval_cmd(dataset, checkpoint, data_root, split, seed, num_clips, frames, siz
         torch.set_num_threads(threads)
     if prompt not in PROMPT_MODES:
         raise UserError(f"--prompt must be one of {', '.join(PROMPT_MODES)}, got {prompt!r}")
+    if out:
+        _check_out(Path(out), force)
     if dataset == "synthetic":
         clips = synthetic_clips(seed, num_clips, frames, _size(size))
     elif dataset == "realistic":  # photo backgrounds, clip art and shapes (amodal_vos.data.realistic)
@@ -97,6 +112,8 @@ def eval_cmd(dataset, checkpoint, data_root, split, seed, num_clips, frames, siz
         if not data_root:
             raise UserError(f"dataset {dataset!r} needs --data-root DIR")
         clips = dataset_clips(dataset, data_root, split, max_clips)
+    out_dir = Path(out) if out else Path(checkpoint).parent / f"eval-{clips.description['dataset']}"
+    _check_out(out_dir, force)
     model, meta = load_checkpoint(checkpoint, device=pick_device(device))
     options = EvalOptions(
         prompt, box_oracle, exclude_unoccluded, occluded_objects_only, not no_baselines, max_frames
@@ -107,7 +124,6 @@ def eval_cmd(dataset, checkpoint, data_root, split, seed, num_clips, frames, siz
         result = evaluate(TrackerPredictor(model), clips, options, on_clip=lambda n: progress.advance(task))
     if not result.rows:
         raise UserError("no object could be prompted: no clip has an object with a visible part")
-    out_dir = Path(out) if out else Path(checkpoint).parent / f"eval-{clips.description['dataset']}"
     extra = {"checkpoint": str(checkpoint), "data": clips.description, "iterations": meta.get("iterations")}
     paths = write_results(result, out_dir, extra)
     table = results_table(result, title=f"{Path(checkpoint).name} on {clips.description['dataset']}")

@@ -33,7 +33,9 @@ Examples:
 Outputs: the overlay (visible part solid, hidden part hatched, whole shape outlined, id and hidden share),
 the masks JSON (per frame and object: amodal and visible masks as COCO RLE, box, occlusion, score; schema
 in amodal_vos/io/masks_json.py) and with --png-dir DAVIS-palette PNGs (DIR/visible/, DIR/amodal/<id>/).
-Ctrl-C stops cleanly: the outputs keep the frames done and the JSON says "partial": true.
+Ctrl-C (or SIGTERM, SIGHUP) stops cleanly: the outputs keep the frames done and the JSON says
+"partial": true; a partial result never replaces an earlier one (with --force it goes beside it, as
+OUT.partial.mp4 / OUT.partial.json). A truncated video is an error unless --allow-truncated.
 """
 
 
@@ -63,9 +65,14 @@ Ctrl-C stops cleanly: the outputs keep the frames done and the JSON says "partia
 @click.option("--end", type=int, help="Stop before this frame [default: the end].")
 @click.option("--max-frames", type=int, help="Track at most this many frames from --start.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option(
+    "--allow-truncated",
+    is_flag=True,
+    help="A video that ends early (truncated file): track the frames that can be read, marked partial.",
+)
 @model_options
 def track(
-    video, boxes, points, frame, output, masks, png_dir, start, end, max_frames, quiet,
+    video, boxes, points, frame, output, masks, png_dir, start, end, max_frames, quiet, allow_truncated,
     checkpoint, config, device, no_visible, force,
 ) -> None:  # fmt: skip
     """Track objects through VIDEO (a video file, a folder of JPEG/PNG frames, or an image) and predict their
@@ -91,7 +98,7 @@ def track(
             progress.start()
         result = tracker.track(
             source, prompts, start=first, end=stop, output=output, masks=masks, png_dir=png_dir, force=force,
-            on_frame=on_frame,
+            on_frame=on_frame, allow_truncated=allow_truncated,
         )  # fmt: skip
     except TrackingInterrupted as stop_:
         if progress is not None:
@@ -101,9 +108,15 @@ def track(
             f"interrupted after {len(stop_.result)} of {stop - first} frames; partial outputs: {written}",
             err=True,
         )
-        sys.exit(130)
+        sys.exit(128 + (stop_.signum or 2))
     finally:
         if progress is not None:
             progress.stop()
     summarize(result, time.perf_counter() - tic)
+    if result.truncated:
+        click.echo(
+            f"warning: {video} is truncated: tracked frames {first}..{first + len(result) - 1} of "
+            f'{first}..{stop - 1} (the JSON says "partial": true, "truncated": true)',
+            err=True,
+        )
     click.echo("wrote " + ", ".join(str(p) for p in tracker.last_run.outputs.written.values()))

@@ -66,4 +66,24 @@ def train(
     names = [n.strip() for n in stages.split(",") if n.strip()] if stages else None
     spec = load_recipe(recipe, data_root=data_root, iters=iters, overrides=list(overrides), stages=names)
     out_dir = Path(out) if out else Path("runs") / spec.name
-    Trainer(spec, out_dir, init=init, resume=resume, device=device, quiet=quiet).run()
+    existed, log_existed = out_dir.exists(), (out_dir / "log.csv").exists()
+    try:
+        Trainer(spec, out_dir, init=init, resume=resume, device=device, quiet=quiet).run()
+    except BaseException:
+        _remove_failed_start(out_dir, existed, log_existed)
+        raise
+
+
+def _remove_failed_start(out_dir: Path, existed: bool, log_existed: bool) -> None:
+    """A run that fails (or is stopped) before its first saved state leaves nothing behind: the log it began
+    (only a header) goes, and the run folder too if this run created it and nothing else is in it."""
+    import contextlib
+
+    if (out_dir / "state.pt").exists() or not out_dir.is_dir():
+        return
+    if not log_existed:
+        with contextlib.suppress(OSError):
+            (out_dir / "log.csv").unlink(missing_ok=True)
+    if not existed:
+        with contextlib.suppress(OSError):
+            out_dir.rmdir()  # only when empty

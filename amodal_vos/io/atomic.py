@@ -130,6 +130,9 @@ def commit_all(pairs: Sequence[tuple[Path, Path]], replace: bool = False) -> lis
                     discard(new)
             for final, old in reversed(aside):
                 with contextlib.suppress(OSError):
+                    if os.path.lexists(final) and os.path.samefile(final, old):
+                        os.unlink(old)  # never replaced: the second name goes (rename would do nothing)
+                        continue
                     if os.path.isdir(final) and not os.path.islink(final):
                         discard(final)
                     os.replace(old, final)

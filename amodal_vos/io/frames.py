@@ -12,14 +12,31 @@ from amodal_vos.errors import UserError
 from amodal_vos.io.video import DEFAULT_FPS, FRAME_SUFFIXES, FrameSource, VideoInfo, natural_key
 
 
+def _to_rgb8(image: Image.Image) -> np.ndarray:
+    """RGB uint8 of any Pillow mode. 16-bit grey images (modes I;16*, and I as Pillow reads 16-bit PNGs) are
+    scaled to 8 bit (65535 -> 255); ``convert("RGB")`` would clip them, every value above 255 turning white.
+    (16-bit colour PNGs Pillow already reads as 8-bit RGB.)"""
+    if image.mode.startswith("I;16") or image.mode in ("I", "F"):
+        values = np.asarray(image, dtype=np.float64)
+        if image.mode == "F":
+            top = 1.0 if values.size and np.nanmax(values) <= 1.0 else 255.0
+        elif image.mode.startswith("I;16") or image.format == "PNG" or values.max(initial=0) > 255:
+            top = 65535.0
+        else:
+            top = 255.0
+        gray = np.clip(np.nan_to_num(values) * (255.0 / top) + 0.5, 0, 255).astype(np.uint8)
+        return np.repeat(gray[..., None], 3, axis=-1)
+    return np.array(image.convert("RGB"))
+
+
 def read_image(path: str | Path) -> np.ndarray:
-    """An image file as RGB uint8 [H, W, 3]; unreadable files are a UserError."""
+    """An image file as RGB uint8 [H, W, 3] (16-bit images scaled to 8 bit); unreadable files are a UserError."""
     path = Path(path)
     if not path.is_file():
         raise UserError(f"image not found: {path}")
     try:
         with Image.open(path) as image:
-            return np.array(image.convert("RGB"))
+            return _to_rgb8(image)
     except (UnidentifiedImageError, OSError, ValueError) as err:
         raise UserError(f"cannot read image {path}: {err}") from None
 

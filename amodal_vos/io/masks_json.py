@@ -2,7 +2,9 @@
 
     {
       "format": "amodal-vos-masks/1",
-      "partial": false,                      # true when the run was interrupted (Ctrl-C): fewer frames than asked
+      "partial": false,                      # true when fewer frames than asked were tracked (Ctrl-C, truncated)
+      "truncated": false,                    # true when the video ended early (--allow-truncated): "frames" holds
+                                             # the frames that could be read
       "video": {"path": str, "kind": "video" | "frames" | "image", "width": int, "height": int,
                 "fps": float, "num_frames": int},       # of the whole input
       "range": {"start": int, "end": int},   # frames asked for: start .. end-1 (video frame indices)
@@ -36,11 +38,20 @@ from amodal_vos.io.atomic import commit, discard, temp_path
 FORMAT = "amodal-vos-masks/1"
 
 
-def header(video: dict, start: int, end: int, model: dict, objects: list[dict], partial: bool) -> dict:
+def header(
+    video: dict,
+    start: int,
+    end: int,
+    model: dict,
+    objects: list[dict],
+    partial: bool,
+    truncated: bool = False,
+) -> dict:
     """Everything but the frames (see the module docstring for every field)."""
     return {
         "format": FORMAT,
-        "partial": bool(partial),
+        "partial": bool(partial or truncated),
+        "truncated": bool(truncated),
         "video": video,
         "range": {"start": int(start), "end": int(end)},
         "model": model,

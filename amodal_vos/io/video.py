@@ -23,6 +23,19 @@ DEFAULT_FPS = Fraction(25)
 CHUNK_BYTES = 128 * 2**20  # decoded frames held at once when reading backwards
 
 
+class TruncatedVideo(UserError):
+    """The input ends (or stops decoding) before the frames its index promises: ``available`` frames (0 ..
+    available-1) could be read, ``expected`` were announced."""
+
+    def __init__(self, path: str, available: int, expected: int, reason: str = "") -> None:
+        got = "no frame" if available <= 0 else f"only frames 0..{available - 1}"
+        super().__init__(
+            f"video {path} is truncated or damaged: {got} of {expected} can be decoded"
+            + (f" ({reason})" if reason else "")
+        )
+        self.path, self.available, self.expected = path, available, expected
+
+
 @dataclass(frozen=True)
 class VideoInfo:
     """What a frame source holds: frame size, frame rate and frame count; ``kind`` is video, frames or image."""

@@ -39,15 +39,15 @@ def _check_png_folder(folder: Path) -> None:
             )
 
 
-def beside_name(path: Path) -> Path:
-    """Where a partial result goes when ``path`` holds an earlier one: ``out.partial.mp4``, else
-    ``out.partial-2.mp4``, ... (never an existing path)."""
+def beside_names(paths: dict[str, Path]) -> dict[str, Path]:
+    """Where a partial result goes when the outputs hold an earlier one: ``out.partial.mp4`` (and
+    ``out.partial.json``, ...), else ``out.partial-2.*``, ...: the first tag under which no name exists."""
     n = 1
     while True:
         tag = "partial" if n == 1 else f"partial-{n}"
-        candidate = path.with_name(f"{path.stem}.{tag}{path.suffix}")
-        if not os.path.lexists(candidate):
-            return candidate
+        names = {key: p.with_name(f"{p.stem}.{tag}{p.suffix}") for key, p in paths.items()}
+        if not any(os.path.lexists(p) for p in names.values()):
+            return names
         n += 1
 
 
@@ -75,15 +75,15 @@ class Outputs:
         self.video = check_output(video, force) if video is not None else None
         self.masks = check_output(masks, force) if masks is not None else None
         self.png_dir = check_output(png_dir, force, kind="folder") if png_dir is not None else None
+        source = Path(info.path)
+        for path in (self.video, self.masks, self.png_dir):
+            if path is not None and (_same_path(path, source) or path.resolve() == source.resolve()):
+                raise UserError(f"output {path} is the input {info.path}; choose another output name")
         if self.png_dir is not None and self.png_dir.exists():
             _check_png_folder(self.png_dir)
         paths = [p.resolve() for p in (self.video, self.masks, self.png_dir) if p is not None]
         if len(set(paths)) != len(paths):
             raise UserError("the overlay, masks and PNG outputs must be different paths")
-        source = Path(info.path)
-        for path in (self.video, self.masks, self.png_dir):
-            if path is not None and (_same_path(path, source) or path.resolve() == source.resolve()):
-                raise UserError(f"output {path} is the input {info.path}; choose another output name")
         self.image_output = self.video is not None and self.video.suffix.lower() in IMAGE_SUFFIXES
         if self.image_output and (num_frames or 1) != 1:
             raise UserError(f"{self.video}: an image overlay needs a one-frame input; use .mp4 for video")
@@ -143,14 +143,14 @@ class Outputs:
         finals = {key: getattr(self, key) for key in self._temps}
         partial = bool(getattr(result, "partial", False))
         if partial and any(os.path.lexists(p) for p in finals.values()):
-            finals = {key: beside_name(p) for key, p in finals.items()}
+            finals = beside_names(finals)
         pairs = [(self._temps[key], finals[key]) for key in self._temps]
         try:
             commit_all(pairs, replace=self.force and not partial)
         except OutputTaken:
             if not partial:
                 raise
-            finals = {key: beside_name(p) for key, p in finals.items()}  # appeared meanwhile: go beside them
+            finals = beside_names(finals)  # appeared meanwhile: go beside them
             commit_all([(self._temps[key], finals[key]) for key in self._temps])
         self.written.update(finals)
         self._finished = True

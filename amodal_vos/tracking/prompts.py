@@ -123,8 +123,8 @@ def parse_points(text: str, frame: int = 0) -> Prompt:
 def check_prompts(
     prompts: Iterable[Prompt], info: VideoInfo, start: int = 0, end: int | None = None
 ) -> list[Prompt]:
-    """Give every prompt an object id and check it against the video: frame in range, box of positive size that
-    overlaps the frame, points inside the frame. Returns the prompts with ids."""
+    """Give every prompt an object id and check it against the video: frame in range, box of finite, positive size
+    that overlaps the frame, points inside the frame. Returns the prompts with ids, boxes clipped to the frame."""
     prompts = list(prompts)
     end = info.num_frames if end is None else end
     if not prompts:
@@ -138,6 +138,7 @@ def check_prompts(
     if len(set(ids)) != len(ids):
         raise UserError(f"object ids must be unique (one prompt per object), got {ids}")
     w, h = info.width, info.height
+    checked = []
     for p in prompts:
         if not 1 <= p.obj_id <= MAX_OBJECTS:
             raise UserError(f"object id {p.obj_id} out of range 1..{MAX_OBJECTS}")
@@ -146,12 +147,21 @@ def check_prompts(
         if p.frame < start:
             raise UserError(f"{p.describe()}: frame {p.frame} is before the first tracked frame {start}")
         if p.box is not None:
+            if not all(math.isfinite(v) for v in p.box):
+                raise UserError(f"{p.describe()}: box coordinates must be finite numbers")
             x, y, bw, bh = p.box
-            if bw <= 0 or bh <= 0:
+            if bw < 0 or bh < 0:
+                raise UserError(f"{p.describe()}: the box has a negative size (w={bw:g}, h={bh:g})")
+            if bw == 0 or bh == 0:
                 raise UserError(f"{p.describe()}: the box has zero size (w={bw:g}, h={bh:g})")
             if x >= w or y >= h or x + bw <= 0 or y + bh <= 0:
                 raise UserError(f"{p.describe()}: the box lies outside the {w}x{h} frame")
+            x0, y0, x1, y1 = max(x, 0.0), max(y, 0.0), min(x + bw, float(w)), min(y + bh, float(h))
+            if (x0, y0, x1 - x0, y1 - y0) != p.box:  # clipped to the frame: the box the model is given
+                p = replace(p, box=(x0, y0, x1 - x0, y1 - y0))
         for x, y in p.points:
-            if not (0 <= x < w and 0 <= y < h):
+            if not (math.isfinite(x) and math.isfinite(y) and 0 <= x < w and 0 <= y < h):
                 raise UserError(f"{p.describe()}: point ({x:g}, {y:g}) lies outside the {w}x{h} frame")
+        checked.append(p)
+    prompts = checked
     return prompts

@@ -65,6 +65,7 @@ class TrackResult:
         self.model = model or {}
         self.frames: list[dict[int, ObjectFrame]] = []
         self.partial = False
+        self.truncated = False  # the video ended before ``end`` (then also partial)
         self._source = source
 
     @property
@@ -145,7 +146,7 @@ class TrackResult:
         """The masks JSON document without its frames (schema: amodal_vos/io/masks_json.py)."""
         objects = [{"id": p.obj_id, "prompt": p.to_json()} for p in self.prompts]
         return masks_json.header(
-            self.video.to_json(), self.start, self.end, self.model, objects, self.partial
+            self.video.to_json(), self.start, self.end, self.model, objects, self.partial, self.truncated
         )
 
     def json_frames(self) -> Iterator[dict]:
@@ -197,4 +198,5 @@ class TrackResult:
                 {o["id"]: ObjectFrame(**{k: v for k, v in o.items() if k != "id"}) for o in entry["objects"]}
             )
         result.partial = doc["partial"]
+        result.truncated = bool(doc.get("truncated", False))
         return result

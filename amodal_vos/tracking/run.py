@@ -6,9 +6,13 @@
 2. Forward: frames are decoded in order; each object is tracked from its prompt frame on; every frame is then
    complete (all objects) and is rendered and written at once, so the outputs stream and memory stays flat.
 
-Ctrl-C (first SIGINT: at the next frame boundary; or a KeyboardInterrupt raised by the ``on_frame`` callback)
-finishes the outputs with the frames done so far, marks the result partial and raises TrackingInterrupted, which
-carries the partial result.
+Ctrl-C (first SIGINT, SIGTERM or SIGHUP: at the next frame boundary; or a KeyboardInterrupt raised by the
+``on_frame`` callback) finishes the outputs with the frames done so far, marks the result partial and raises
+TrackingInterrupted, which carries the partial result (and the signal).
+
+A video that ends before the frames its index announces (truncated mp4) is an error unless ``allow_truncated``:
+then the frames that could be read are kept and the result is marked partial and truncated. A run that cannot
+read its first frame is always an error.
 """
 
 from __future__ import annotations
@@ -20,9 +24,10 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from amodal_vos.errors import UserError
 from amodal_vos.io.frame_masks import FrameMasks
 from amodal_vos.io.rle import decode
-from amodal_vos.io.video import FrameSource
+from amodal_vos.io.video import FrameSource, TruncatedVideo
 from amodal_vos.model import AmodalSAM2
 from amodal_vos.model.search import SearchConfig, paste_logits
 from amodal_vos.model.transforms import boxes_to_input, frames_to_input, logits_to_frame, points_to_input
@@ -46,9 +51,9 @@ class FrameEvent:
 class TrackingInterrupted(KeyboardInterrupt):
     """Ctrl-C during tracking; ``result`` holds the frames finished (also written to the outputs)."""
 
-    def __init__(self, result: TrackResult) -> None:
+    def __init__(self, result: TrackResult, signum: int | None = None) -> None:
         super().__init__(f"interrupted after {len(result)} frames")
-        self.result = result
+        self.result, self.signum = result, signum
 
 
 @dataclass
@@ -107,7 +112,9 @@ class TrackingRun:
         prune: bool = True,
         batch_objects: bool = True,
         on_frame: Callable[[FrameEvent], None] | None = None,
+        allow_truncated: bool = False,
     ) -> None:
+        self.allow_truncated = allow_truncated
         self.model, self.source, self.start, self.end = model, source, start, end
         self.outputs, self.result, self.on_frame = outputs, result, on_frame
         self.hw, self.size = source.info.hw, int(model.image_size)
@@ -197,6 +204,30 @@ class TrackingRun:
         self.propagations.append(sweep)
         ids = [p.obj_id for p in self.prompts]
         frames = _timed(self.source.frames(self.start, self.end), self.timings)
+        try:
+            self._forward_frames(sweep, ids, frames, store)
+        except TruncatedVideo as err:
+            self._truncated(err)
+            return
+        if len(self.result.frames) < self.end - self.start:  # a source that ended early without saying so
+            self._truncated(
+                TruncatedVideo(
+                    self.source.info.path, self.start + len(self.result.frames), self.source.info.num_frames
+                )
+            )
+
+    def _truncated(self, err: TruncatedVideo) -> None:
+        """The video ended before ``self.end``: an error, or with ``allow_truncated`` a partial, truncated result."""
+        read = len(self.result.frames)
+        if read == 0:
+            raise UserError(f"{err}: frame {self.start}, the first frame to track, cannot be read") from None
+        done = f"frames {self.start}..{self.start + read - 1} of {self.start}..{self.end - 1}"
+        if not self.allow_truncated:
+            raise UserError(f"{err}; pass --allow-truncated to keep the {done} that were read") from None
+        self.result.partial = True
+        self.result.truncated = True
+
+    def _forward_frames(self, sweep, ids, frames, store) -> None:
         for t, frame in enumerate(frames):
             steps = sweep.step(t, self._prepare(frame)) if sweep.active(t) else []
             objects = store.pop(t, {})
@@ -231,7 +262,7 @@ class TrackingRun:
         except KeyboardInterrupt:
             self.result.partial = True
             self.outputs.finish(self.result)
-            raise TrackingInterrupted(self.result) from None
+            raise TrackingInterrupted(self.result, self.stop.signum) from None
         finally:
             self.timings.model = sum(p.model_seconds for p in self.propagations)
             self.timings.total = time.perf_counter() - tic

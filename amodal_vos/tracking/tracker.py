@@ -132,10 +132,13 @@ class AmodalTracker:
         on_frame: Callable[[FrameEvent], None] | None = None,
         progress: bool = False,
         prune: bool = True,
+        allow_truncated: bool = False,
     ) -> TrackResult:
         """Track every prompted object over frames [start, end) of ``video`` (a path: video file, frame folder or
         image; a FrameSource; or frames [T, H, W, 3] / one image [H, W, 3] as a uint8 array) and return the masks.
-        ``output`` / ``masks`` / ``png_dir`` also write the overlay video, masks JSON and palette PNGs."""
+        ``output`` / ``masks`` / ``png_dir`` also write the overlay video, masks JSON and palette PNGs.
+        ``allow_truncated``: a video that ends before ``end`` although its index announces more frames gives the
+        frames that could be read, marked partial and truncated, instead of a UserError."""
         source = as_source(video)
         start, end = frame_range(source.info.num_frames, start, end, max_frames)
         prompts = check_prompts(as_prompts(prompts), source.info, start, end)
@@ -156,6 +159,7 @@ class AmodalTracker:
         run = TrackingRun(
             self.model, source, prompts, start, end, outputs, result,
             adapters=self.adapters, visible=visible, prune=prune, batch_objects=self.batch_objects, on_frame=callback,
+            allow_truncated=allow_truncated,
         )  # fmt: skip
         self.last_run = run
         try:

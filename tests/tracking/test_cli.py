@@ -133,7 +133,9 @@ def test_shipped_default_weights_are_found_else_random_with_one_warning(tmp_path
     assert model.image_size == 128 and capsys.readouterr().err == ""
 
 
-def test_ctrl_c_on_the_command_line(small_yaml, tmp_path):
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_ctrl_c_on_the_command_line(small_yaml, tmp_path, signum):
+    """Ctrl-C, and (issue 14) SIGTERM and SIGHUP the same way: a partial result, exit 128 + signal, no traceback."""
     video = tmp_path / "long.mp4"
     write_shapes_video(video, 400, 48, 64, 10)
     out = tmp_path / "out.mp4"
@@ -142,14 +144,14 @@ def test_ctrl_c_on_the_command_line(small_yaml, tmp_path):
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     deadline = time.time() + 120
-    while not (tmp_path / "out.partial.mp4").exists() and proc.poll() is None and time.time() < deadline:
+    while not list(tmp_path.glob("out.tmp-*.mp4")) and proc.poll() is None and time.time() < deadline:
         time.sleep(0.1)
     time.sleep(0.5)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signum)
     _, stderr = proc.communicate(timeout=120)
-    assert proc.returncode == 130, stderr
+    assert proc.returncode == 128 + signum, stderr
     assert "Traceback" not in stderr and stderr.strip().splitlines()[-1].startswith("interrupted after")
     doc = json.loads((tmp_path / "out.json").read_text())
     assert doc["partial"] is True and 0 < len(doc["frames"]) < 400
     assert decode_count(out)[3] == len(doc["frames"])
-    assert not (tmp_path / "out.partial.mp4").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["long.mp4", "out.json", "out.mp4"]

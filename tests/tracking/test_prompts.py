@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+import numpy as np
 import pytest
 
 from amodal_vos.errors import UserError
@@ -46,7 +47,8 @@ def test_ids_are_assigned_in_order_around_given_ones():
     ("prompt", "message"),
     [
         (Prompt(box=(10, 10, 0, 5)), "zero size"),
-        (Prompt(box=(10, 10, 5, -1)), "zero size"),
+        (Prompt(box=(10, 10, 5, -1)), "negative size"),
+        (Prompt(box=(float("nan"), 10, 5, 5)), "finite"),
         (Prompt(box=(100, 10, 5, 5)), "outside the 100x80 frame"),
         (Prompt(box=(-20, 10, 20, 5)), "outside the 100x80 frame"),
         (Prompt(points=((50, 80),)), "outside the 100x80 frame"),
@@ -67,3 +69,10 @@ def test_prompt_frames_must_lie_in_the_tracked_range():
     assert check_prompts([Prompt(box=(90, 70, 30, 30))], INFO)[0].obj_id == 1  # partly outside is fine
     with pytest.raises(UserError, match="nothing to track"):
         check_prompts([], INFO)
+
+
+def test_huge_box_is_clipped_to_the_frame_and_stays_finite():
+    """Issue 14: --box 0,0,1e308,1e308 passed validation and gave NaN/inf in the model input and the JSON."""
+    prompt = check_prompts([parse_box("0,0,1e308,1e308")], INFO)[0]
+    assert prompt.box == (0, 0, 100, 80) and np.isfinite(prompt.xyxy()).all()
+    assert check_prompts([Prompt(box=(-1e300, -5, 1e308, 50))], INFO)[0].box == (0, 0, 100, 45)
