@@ -12,7 +12,7 @@
 Every measurement: one warm-up, then ``--repeats`` rounds alternating the runs compared; medians are reported,
 ratios are medians of the per-round ratios.
 
-    nice -n 5 .venv/bin/python bench/sam2_speed.py [--checkpoint runs/track100.safetensors] [--frames 60]
+    nice -n 5 .venv/bin/python bench/sam2_speed.py [--checkpoint runs/track/model.safetensors] [--frames 60]
 """
 
 from __future__ import annotations
@@ -190,7 +190,7 @@ def section_threads(checkpoint: Path, folder: Path, boxes: list[Box], frames: in
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--checkpoint", type=Path, default=Path("runs/track100.safetensors"))
+    parser.add_argument("--checkpoint", type=Path, default=Path("runs/track/model.safetensors"))
     parser.add_argument("--frames", type=int, default=60)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1, help="torch threads in section 1")
