@@ -34,6 +34,14 @@ class FrameMasks:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def known(self, boxes: list, occlusion_rates: list[float] | None) -> FrameMasks:
+        """Set ``boxes`` and ``occlusion_rates`` when already known (as computed from these masks), sparing the
+        full-frame passes; returns self."""
+        self.__dict__["boxes"] = list(boxes)
+        if occlusion_rates is not None and self.visible is not None:
+            self.__dict__["occlusion_rates"] = np.array(occlusion_rates, dtype=float)
+        return self
+
     @property
     def occluded(self) -> np.ndarray | None:
         """Hidden part of each object: amodal minus visible; None without a visible pass."""

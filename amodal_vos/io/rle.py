@@ -30,7 +30,10 @@ def _decode(coco) -> np.ndarray:
 
 
 def encode(mask: np.ndarray) -> dict:
-    """[H, W] bool mask -> COCO RLE with ``counts`` as a str (pycocotools' compressed form)."""
+    """[H, W] bool mask -> COCO RLE with ``counts`` as a str (pycocotools' compressed form). A Fortran-ordered
+    bool mask is encoded without a copy."""
+    if mask.dtype == bool and mask.flags.f_contiguous:
+        mask = mask.view(np.uint8)
     return _json(mask_utils.encode(np.asfortranarray(mask, dtype=np.uint8)))
 
 

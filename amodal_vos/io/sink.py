@@ -7,11 +7,16 @@
 The output has the input's size and frame rate. yuv420p (plays everywhere) needs an even width and height; an odd
 size is kept exactly by switching to yuv444p. Leaving the block normally or by Ctrl-C (KeyboardInterrupt) flushes
 the encoder and renames the file (after Ctrl-C a valid, shorter video); any other exception deletes it.
+
+BackgroundSink wraps a VideoSink and encodes in a thread behind a bounded queue, so that the caller does not wait
+for x264; an error in the thread is raised (the same exception) by the next ``write`` or by ``close``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import queue
+import threading
 from fractions import Fraction
 from pathlib import Path
 
@@ -116,3 +121,66 @@ class VideoSink:
             self.close(keep=True)
         else:
             self._abort()
+
+
+_STOP = object()
+
+
+class BackgroundSink:
+    """A VideoSink encoding in its own thread; ``write`` queues the frame (at most ``depth`` frames wait; the
+    caller must not modify a frame after writing it)."""
+
+    def __init__(self, sink: VideoSink, depth: int = 4) -> None:
+        self.sink, self.temp = sink, sink.temp
+        self._queue: queue.Queue = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+
+    def open(self) -> BackgroundSink:
+        self.sink.open()
+        self._thread = threading.Thread(target=self._work, name="video-sink", daemon=True)
+        self._thread.start()
+        return self
+
+    def _work(self) -> None:
+        while True:
+            frame = self._queue.get()
+            if frame is _STOP:
+                return
+            if self._error is None:
+                try:
+                    self.sink.write(frame)
+                except BaseException as err:  # noqa: BLE001 - handed to the caller's thread
+                    self._error = err
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    @property
+    def frames_written(self) -> int:
+        return self.sink.frames_written
+
+    def write(self, frame: np.ndarray) -> None:
+        self._raise()
+        if frame.shape != (self.sink.height, self.sink.width, 3):  # fail at once, as VideoSink does
+            raise ValueError(f"frame of shape {frame.shape} for a {self.sink.width}x{self.sink.height} video")
+        self._queue.put(frame)
+
+    def _join(self) -> None:
+        if self._thread is not None:
+            self._queue.put(_STOP)
+            self._thread.join()
+            self._thread = None
+
+    def close(self, keep: bool = True, rename: bool = True) -> Path | None:
+        """Wait for the queued frames, then as VideoSink.close; with ``keep`` an error of the thread is raised (the
+        file deleted); without, it is dropped (the caller is already failing)."""
+        self._join()
+        if not keep:
+            self._error = None
+        if self._error is not None:
+            self.sink.close(keep=False)
+            self._raise()
+        return self.sink.close(keep=keep, rename=rename)

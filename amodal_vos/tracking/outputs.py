@@ -24,7 +24,7 @@ from amodal_vos.io.annotators import Annotator, render
 from amodal_vos.io.atomic import OutputTaken, check_output, commit_all, discard, temp_path
 from amodal_vos.io.frame_masks import FrameMasks
 from amodal_vos.io.palette import PaletteWriter
-from amodal_vos.io.sink import VideoSink
+from amodal_vos.io.sink import BackgroundSink, VideoSink
 from amodal_vos.io.video import IMAGE_SUFFIXES, VideoInfo
 
 
@@ -87,7 +87,7 @@ class Outputs:
         self.image_output = self.video is not None and self.video.suffix.lower() in IMAGE_SUFFIXES
         if self.image_output and (num_frames or 1) != 1:
             raise UserError(f"{self.video}: an image overlay needs a one-frame input; use .mp4 for video")
-        self._sink: VideoSink | None = None
+        self._sink: BackgroundSink | None = None
         self._overlay: np.ndarray | None = None
         self._palette: PaletteWriter | None = None
         self._finished = False
@@ -102,7 +102,7 @@ class Outputs:
 
     def __enter__(self) -> Outputs:
         if self.video is not None and not self.image_output:
-            self._sink = VideoSink(self.video, self.info).open()
+            self._sink = BackgroundSink(VideoSink(self.video, self.info)).open()
             self._temps["video"] = self._sink.temp
         if self.png_dir is not None:
             temp = temp_path(self.png_dir)

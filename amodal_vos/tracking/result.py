@@ -37,12 +37,25 @@ class ObjectFrame:
     score: float
 
     @classmethod
-    def from_masks(cls, amodal: np.ndarray, visible: np.ndarray | None, score: float) -> ObjectFrame:
-        box = mask_box(amodal)
+    def from_masks(
+        cls,
+        amodal: np.ndarray,
+        visible: np.ndarray | None,
+        score: float,
+        region: tuple[int, int, int, int] | None = None,
+    ) -> ObjectFrame:
+        """``region`` (y0, y1, x0, x1): the amodal mask is empty outside it (None: the whole frame), so the box and
+        occlusion are computed there only."""
+        y0, y1, x0, x1 = (0, amodal.shape[0], 0, amodal.shape[1]) if region is None else region
+        sub = amodal[y0:y1, x0:x1]
+        box = mask_box(sub)
+        if box is not None:
+            box = (box[0] + x0, box[1] + y0, box[2] + x0, box[3] + y0)
         occlusion = None
         if visible is not None:
-            area = int(amodal.sum())
-            occlusion = float((amodal & ~visible).sum() / area) if area else 0.0
+            area = int(np.count_nonzero(sub))
+            hidden = np.count_nonzero(sub & ~visible[y0:y1, x0:x1]) if area else 0
+            occlusion = float(hidden / area) if area else 0.0
         xywh = None if box is None else [box[0], box[1], box[2] - box[0], box[3] - box[1]]
         return cls(
             rle.encode(amodal), None if visible is None else rle.encode(visible), xywh, occlusion, score

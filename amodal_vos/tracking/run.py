@@ -35,6 +35,7 @@ from amodal_vos.tracking.interrupt import StopAtFrameBoundary
 from amodal_vos.tracking.outputs import Outputs
 from amodal_vos.tracking.prompts import Prompt
 from amodal_vos.tracking.propagation import ModelPrompt, ObjectStep, Propagation
+from amodal_vos.tracking.regions import RegionUpsampler, frame_masks
 from amodal_vos.tracking.result import ObjectFrame, TrackResult
 
 
@@ -94,6 +95,19 @@ def model_prompt(prompt: Prompt, hw: tuple[int, int], size: int | None, start: i
     )
 
 
+def _stack(masks: list[np.ndarray]) -> np.ndarray:
+    """[H, W] masks -> [N, H, W], each [i] Fortran-ordered like the masks of ``frame_masks`` (so no transposing)."""
+    h, w = masks[0].shape
+    out = np.empty((len(masks), w, h), bool)
+    for i, mask in enumerate(masks):
+        out[i] = mask.T
+    return out.transpose(0, 2, 1)
+
+
+def _xyxy(box: list[float] | None) -> tuple[int, int, int, int] | None:
+    return None if box is None else (int(box[0]), int(box[1]), int(box[0] + box[2]), int(box[1] + box[3]))
+
+
 class TrackingRun:
     """State of one run; ``run()`` performs both sweeps and returns the TrackResult."""
 
@@ -135,6 +149,7 @@ class TrackingRun:
         self.total = self.backward_frames + (end - start)
         self.done = 0
         self.stop = StopAtFrameBoundary()
+        self._upsampler: RegionUpsampler | None = None
 
     def _prepare(self, frame: np.ndarray) -> torch.Tensor:
         tic = time.perf_counter()
@@ -142,17 +157,27 @@ class TrackingRun:
         self.timings.prepare += time.perf_counter() - tic
         return image
 
-    def _to_frame(self, steps: list[ObjectStep]) -> tuple[np.ndarray, np.ndarray | None]:
-        """Amodal and visible masks of the steps at frame size, [N, H, W] bool each. A pixel is visible for at most
-        one object: where visible masks overlap, the object with the highest visible logit keeps it."""
+    def _to_frame(self, steps: list[ObjectStep]) -> tuple[np.ndarray, np.ndarray | None, list]:
+        """Amodal and visible masks of the steps at frame size, [N, H, W] bool each, and each amodal mask's region
+        (y0, y1, x0, x1) outside which it is empty (None: empty; the whole frame when unknown). A pixel is visible
+        for at most one object: where visible masks overlap, the object with the highest visible logit keeps it."""
         tic = time.perf_counter()
+        n = len(steps)
+        has_visible = [s.visible is not None for s in steps]
+        if steps[0].crop is None and (all(has_visible) or not any(has_visible)):
+            size = steps[0].amodal.shape[-1]
+            if self._upsampler is None or self._upsampler.size != size:
+                self._upsampler = RegionUpsampler(size, self.hw)
+            visible = [s.visible for s in steps] if has_visible[0] else None
+            amodal, visible, regions = frame_masks(self._upsampler, [s.amodal for s in steps], visible)
+            self.timings.masks += time.perf_counter() - tic
+            return amodal, visible, regions
         logits = [s.amodal for s in steps] + [s.visible for s in steps if s.visible is not None]
         if steps[0].crop is None:
             frame_logits = logits_to_frame(torch.stack(logits)[:, None], self.hw)
         else:
             crops = [s.crop for s in steps] + [s.crop for s in steps if s.visible is not None]
             frame_logits = paste_logits(torch.stack(logits), torch.stack(crops), self.hw)
-        n = len(steps)
         masks = frame_logits > 0
         if len(masks) > n + 1:
             visible = frame_logits[n:]
@@ -160,16 +185,18 @@ class TrackingRun:
             masks[n:] &= owner[None] == torch.arange(n, device=visible.device)[:, None, None]
         masks = masks.cpu().numpy()
         self.timings.masks += time.perf_counter() - tic
-        return masks[:n], (masks[n:] if len(masks) > n else None)
+        whole = (0, self.hw[0], 0, self.hw[1])
+        return masks[:n], (masks[n:] if len(masks) > n else None), [whole] * n
 
     def _object_frames(self, steps: list[ObjectStep]) -> dict[int, tuple[ObjectFrame, tuple]]:
         """Per object: its ObjectFrame (RLE, box, occlusion, score) and its (amodal, visible) masks at frame size."""
-        amodal, visible = self._to_frame(steps)
+        amodal, visible, regions = self._to_frame(steps)
         tic = time.perf_counter()
         frames = {}
         for i, step in enumerate(steps):
             masks = (amodal[i], None if visible is None else visible[i])
-            frames[step.obj_id] = (ObjectFrame.from_masks(*masks, step.score), masks)
+            entry = ObjectFrame.from_masks(*masks, step.score, region=regions[i] or (0, 0, 0, 0))
+            frames[step.obj_id] = (entry, masks)
         self.timings.masks += time.perf_counter() - tic
         return frames
 
@@ -250,9 +277,13 @@ class TrackingRun:
                     decode(entry.amodal),
                     None if entry.visible is None else decode(entry.visible),
                 )
-        amodal = np.stack([arrays[i][0] for i in ids])
+        amodal = _stack([arrays[i][0] for i in ids])
         has_visible = all(arrays[i][1] is not None for i in ids)
-        return FrameMasks(ids, amodal, np.stack([arrays[i][1] for i in ids]) if has_visible else None)
+        masks = FrameMasks(ids, amodal, _stack([arrays[i][1] for i in ids]) if has_visible else None)
+        return masks.known(
+            [_xyxy(objects[i].box) for i in ids],
+            [objects[i].occlusion for i in ids] if has_visible else None,
+        )
 
     def run(self) -> TrackResult:
         tic = time.perf_counter()

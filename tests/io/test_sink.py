@@ -8,7 +8,7 @@ import av
 import numpy as np
 import pytest
 
-from amodal_vos.io.sink import VideoSink
+from amodal_vos.io.sink import BackgroundSink, VideoSink
 from amodal_vos.io.video import VideoInfo, open_video
 
 
@@ -60,3 +60,38 @@ def test_wrong_frame_size_is_refused(tmp_path):
         pytest.raises(ValueError),
     ):
         sink.write(np.zeros((16, 32, 3), np.uint8))
+
+
+def test_background_sink_writes_all_frames_and_keeps_them_after_ctrl_c(tmp_path):
+    info = VideoInfo("x", 32, 32, Fraction(10), 9)
+    sink = BackgroundSink(VideoSink(tmp_path / "o.mp4", info), depth=2).open()
+    for f in frames(9, 32, 32):
+        sink.write(f)
+    assert sink.close() == tmp_path / "o.mp4" and probe(tmp_path / "o.mp4")[3] == 9
+    sink = BackgroundSink(VideoSink(tmp_path / "gone.mp4", info)).open()
+    sink.write(frames(1, 32, 32)[0])
+    assert sink.close(keep=False) is None and not (tmp_path / "gone.mp4").exists() and not sink.temp.exists()
+    sink = BackgroundSink(VideoSink(tmp_path / "w.mp4", info)).open()
+    with pytest.raises(ValueError):  # a wrong size is refused at once, not in the thread
+        sink.write(np.zeros((16, 32, 3), np.uint8))
+    sink.close(keep=False)
+
+
+def test_background_sink_error_in_the_thread_is_raised_to_the_caller(tmp_path, monkeypatch):
+    info = VideoInfo("x", 32, 32, Fraction(10), 9)
+    inner = VideoSink(tmp_path / "o.mp4", info)
+    written = []
+
+    def failing(frame):
+        if len(written) == 2:
+            raise OSError("disk full")
+        written.append(frame)
+
+    monkeypatch.setattr(inner, "write", failing)
+    sink = BackgroundSink(inner, depth=1).open()
+    with pytest.raises(OSError, match="disk full"):
+        for f in frames(9, 32, 32):
+            sink.write(f)
+        sink.close()
+    sink.close(keep=False)  # what Outputs.__exit__ does after the error
+    assert len(written) == 2 and not sink.temp.exists() and not (tmp_path / "o.mp4").exists()
