@@ -13,7 +13,6 @@ import os
 import shutil
 from pathlib import Path
 
-import av
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -21,29 +20,14 @@ from omegaconf import OmegaConf
 from PIL import Image
 
 from amodal_vos.cli.main import cli
-from amodal_vos.io.shapes_video import shapes_frames, write_shapes_video
+from amodal_vos.io.shapes_video import write_shapes_video
 from amodal_vos.model import load_config
+
+from .videos import write_faststart
 
 CASES = int(os.environ.get("AMODAL_FUZZ_CASES", "60"))
 SEED = int(os.environ.get("AMODAL_FUZZ_SEED", "14"))
 W, H, T = 48, 32, 6
-
-
-def _faststart(path: Path, frames: int = T, rotation: int | None = None) -> Path:
-    with av.open(str(path), "w", options={"movflags": "faststart"}) as c:
-        stream = c.add_stream("libx264", rate=12)
-        stream.width, stream.height, stream.pix_fmt = W, H, "yuv420p"
-        stream.options = {"g": "2", "preset": "ultrafast"}
-        if rotation is not None:
-            stream.set_display_rotation(rotation)
-        for i, (frame, _) in enumerate(shapes_frames(frames, H, W)):
-            video_frame = av.VideoFrame.from_ndarray(frame, format="rgb24")
-            video_frame.pts = i
-            for packet in stream.encode(video_frame):
-                c.mux(packet)
-        for packet in stream.encode():
-            c.mux(packet)
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +36,7 @@ def inputs(tmp_path_factory) -> dict[str, Path]:
     lib = tmp_path_factory.mktemp("fuzz-inputs")
     rng = np.random.default_rng(0)
     write_shapes_video(lib / "good.mp4", T, H, W)
-    fast = _faststart(lib / "fast.mp4")
+    fast = write_faststart(lib / "fast.mp4", T, H, W, gop=2)
     data = fast.read_bytes()
     (lib / "cut60.mp4").write_bytes(data[: int(len(data) * 0.6)])
     (lib / "cut90.mp4").write_bytes(data[: int(len(data) * 0.9)])
@@ -69,7 +53,7 @@ def inputs(tmp_path_factory) -> dict[str, Path]:
     (lib / "noise.mp4").write_bytes(rng.bytes(3000))
     (lib / "empty.mp4").write_bytes(b"")
     (lib / "text.mp4").write_text("not a video\n" * 30)
-    _faststart(lib / "rotated.mp4", rotation=90)
+    write_faststart(lib / "rotated.mp4", T, H, W, rotation=90, gop=2)
     odd = lib / "odd"
     odd.mkdir()
     for t in range(3):
