@@ -41,6 +41,7 @@ from safetensors.torch import load_file  # noqa: E402
 from amodal_vos.data.synthetic import SynthConfig, generate_clip  # noqa: E402
 from amodal_vos.model import read_header  # noqa: E402
 from amodal_vos.model.amodal_sam2 import ADAPTER_PREFIX  # noqa: E402
+from amodal_vos.model.build import plain_sam2_config  # noqa: E402
 from amodal_vos.tracking import AmodalTracker, Prompt, default_checkpoint, load_model  # noqa: E402
 
 Box = tuple[int, int, int, int]  # x, y, w, h in frame pixels
@@ -73,13 +74,7 @@ def meta_predictor(checkpoint: Path):
     no apply_postprocessing overrides, fill_hole_area 0) with the checkpoint's non-adapter weights."""
     from sam2.sam2_video_predictor import SAM2VideoPredictor
 
-    cfg = OmegaConf.to_container(read_header(checkpoint)[0].model, resolve=True)
-    cfg["_target_"] = "sam2.sam2_video_predictor.SAM2VideoPredictor"
-    cfg["image_encoder"]["_target_"] = "sam2.modeling.backbones.image_encoder.ImageEncoder"
-    trunk = cfg["image_encoder"]["trunk"]
-    trunk["_target_"] = "sam2.modeling.backbones.hieradet.Hiera"
-    for key in ("sca_design", "sca_rank", "sca_layers"):
-        trunk.pop(key)
+    cfg = plain_sam2_config(read_header(checkpoint)[0].model, "sam2.sam2_video_predictor.SAM2VideoPredictor")
     predictor = instantiate(OmegaConf.create(cfg), _recursive_=True)
     assert type(predictor) is SAM2VideoPredictor
     state = {k: v.float() if v.is_floating_point() else v for k, v in load_file(str(checkpoint)).items()}

@@ -91,5 +91,18 @@ def build_model(
     return model.to(device).eval()
 
 
+def plain_sam2_config(model_cfg: DictConfig, target: str = "sam2.modeling.sam2_base.SAM2Base") -> dict:
+    """A config's ``model`` section with our adapter classes swapped back to sam2's own (ImageEncoder, Hiera) and
+    ``target`` as the model class: plain SAM-2 of the same architecture (comparisons, equivalence tests)."""
+    cfg = OmegaConf.to_container(model_cfg, resolve=True)
+    cfg["_target_"] = target
+    cfg["image_encoder"]["_target_"] = "sam2.modeling.backbones.image_encoder.ImageEncoder"
+    trunk = cfg["image_encoder"]["trunk"]
+    trunk["_target_"] = "sam2.modeling.backbones.hieradet.Hiera"
+    for key in ("sca_design", "sca_rank", "sca_layers"):
+        trunk.pop(key)
+    return cfg
+
+
 def count_parameters(module: torch.nn.Module) -> int:
     return sum(p.numel() for p in module.parameters())

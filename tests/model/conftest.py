@@ -11,6 +11,7 @@ from omegaconf import OmegaConf
 
 from amodal_vos.model import build_model, load_config
 from amodal_vos.model.amodal_sam2 import ADAPTER_PREFIX
+from amodal_vos.model.build import plain_sam2_config
 
 SIZE = 128
 
@@ -18,13 +19,7 @@ SIZE = 128
 def plain_sam2_from(config_name: str, image_size: int | None = SIZE):
     """sam2's SAM2Base/ImageEncoder/Hiera built from one of our configs with the adapter classes swapped back."""
     cfg = load_config(config_name, image_size=image_size)
-    model_cfg = OmegaConf.to_container(cfg.model)
-    model_cfg["_target_"] = "sam2.modeling.sam2_base.SAM2Base"
-    model_cfg["image_encoder"]["_target_"] = "sam2.modeling.backbones.image_encoder.ImageEncoder"
-    trunk = model_cfg["image_encoder"]["trunk"]
-    trunk["_target_"] = "sam2.modeling.backbones.hieradet.Hiera"
-    for key in ("sca_design", "sca_rank", "sca_layers"):
-        trunk.pop(key)
+    model_cfg = plain_sam2_config(cfg.model)
     return instantiate(OmegaConf.create(model_cfg), _recursive_=True).eval()
 
 
