@@ -101,10 +101,11 @@ def draw_sample(
     )
 
 
-def resize_masks(masks: np.ndarray | torch.Tensor, size: int) -> torch.Tensor:
-    """[N, H, W] bool -> [N, S, S] bool: a model pixel is in the mask when at least half its area is."""
+def resize_masks(masks: np.ndarray | torch.Tensor, size: int | None) -> torch.Tensor:
+    """[N, H, W] bool -> [N, S, S] bool: a model pixel is in the mask when at least half its area is (``size``
+    None: kept at its own size)."""
     m = torch.as_tensor(np.ascontiguousarray(masks)).float()[:, None]
-    if m.shape[-2:] == (size, size):
+    if size is None or m.shape[-2:] == (size, size):
         return m[:, 0].bool()
     return F.interpolate(m, size=(size, size), mode="area")[:, 0] >= 0.5
 
@@ -115,38 +116,22 @@ def collate(samples: list[Sample], size: int | None) -> Batch:
     t = samples[0].frames.shape[0]
     if any(s.frames.shape[0] != t for s in samples):
         raise ValueError("all samples of a batch need the same number of frames")
-    if size is None:
-        return _collate_native(samples)
+    hw = (size, size) if size is not None else samples[0].frames.shape[1:3]
+    if size is None and any(s.frames.shape[1:3] != hw for s in samples):
+        raise ValueError("a search-region batch needs samples of one frame size")
     frames = torch.stack([frames_to_input(s.frames, size) for s in samples])
     amodal = torch.stack([resize_masks(s.amodal, size) for s in samples])
     visible = torch.stack([resize_masks(s.visible, size) for s in samples])
     unocc = None
     if any(s.unoccluded is not None for s in samples):
-        unocc = torch.zeros(len(samples), t, 3, size, size)
-        for i, s in enumerate(samples):
-            if s.unoccluded is not None:
-                x = torch.as_tensor(s.unoccluded).permute(0, 3, 1, 2).float().div(255.0)
-                unocc[i] = F.interpolate(
-                    x, size=(size, size), mode="bilinear", align_corners=False, antialias=True
-                )
-    return Batch(frames, amodal | visible, visible, unocc)  # resizing must not break visible <= amodal
-
-
-def _collate_native(samples: list[Sample]) -> Batch:
-    hw = samples[0].frames.shape[1:3]
-    if any(s.frames.shape[1:3] != hw for s in samples):
-        raise ValueError("a search-region batch needs samples of one frame size")
-    t = samples[0].frames.shape[0]
-    frames = torch.stack([frames_to_input(s.frames, None) for s in samples])
-    amodal = torch.stack([torch.from_numpy(np.ascontiguousarray(s.amodal)) for s in samples])
-    visible = torch.stack([torch.from_numpy(np.ascontiguousarray(s.visible)) for s in samples])
-    unocc = None
-    if any(s.unoccluded is not None for s in samples):
         unocc = torch.zeros(len(samples), t, 3, *hw)
         for i, s in enumerate(samples):
             if s.unoccluded is not None:
-                unocc[i] = torch.as_tensor(s.unoccluded).permute(0, 3, 1, 2).float().div(255.0)
-    return Batch(frames, amodal | visible, visible, unocc)
+                x = torch.as_tensor(s.unoccluded).permute(0, 3, 1, 2).float().div(255.0)
+                if size is not None:
+                    x = F.interpolate(x, size=hw, mode="bilinear", align_corners=False, antialias=True)
+                unocc[i] = x
+    return Batch(frames, amodal | visible, visible, unocc)  # resizing must not break visible <= amodal
 
 
 def crop_batch(batch: Batch, crops: list[torch.Tensor], size: int) -> Batch:
