@@ -118,23 +118,34 @@ def crop_masks(masks: torch.Tensor, crops: torch.Tensor, size: int) -> torch.Ten
     return crop_images(m, crops, size)[:, 0] >= 0.5
 
 
+def paste_region(
+    logits: torch.Tensor, crop: torch.Tensor, hw: tuple[int, int]
+) -> tuple[tuple[int, int, int, int], torch.Tensor] | None:
+    """[S, S] crop logits -> ((y0, y1, x0, x1), frame logits there): the part of the frame the crop covers, the
+    only part where the mask can be non-empty; None when the crop misses the frame or no logit is positive."""
+    size = logits.shape[-1]
+    h, w = hw
+    x0, y0, x1, y1 = crop.tolist()
+    c0, r0 = max(int(x0), 0), max(int(y0), 0)
+    c1, r1 = min(int(x1) + 1, w), min(int(y1) + 1, h)
+    if c1 <= c0 or r1 <= r0 or not (logits > 0).any():
+        return None
+    padded = F.pad(logits.float()[None, None], (1, 1, 1, 1), value=OUTSIDE)  # edges fade to "outside"
+    scale = (x1 - x0) / size
+    xs = ((torch.arange(c0, c1, dtype=torch.float32) + 0.5 - x0) / scale + 1) / (size + 2) * 2 - 1
+    ys = ((torch.arange(r0, r1, dtype=torch.float32) + 0.5 - y0) / scale + 1) / (size + 2) * 2 - 1
+    grid = torch.stack(torch.meshgrid(ys, xs, indexing="ij")[::-1], dim=-1)[None].to(logits.device)
+    values = F.grid_sample(padded, grid, mode="bilinear", padding_mode="border", align_corners=False)[0, 0]
+    return (r0, r1, c0, c1), values
+
+
 def paste_logits(logits: torch.Tensor, crops: torch.Tensor, hw: tuple[int, int]) -> torch.Tensor:
     """[N, S, S] crop logits -> [N, H, W] frame logits; only the crop's part of the frame is resampled, the rest is
     OUTSIDE (work scales with the object, not the frame)."""
-    n, size = logits.shape[0], logits.shape[-1]
-    h, w = hw
-    out = logits.new_full((n, h, w), OUTSIDE)
-    padded = F.pad(logits.float()[:, None], (1, 1, 1, 1), value=OUTSIDE)  # edges fade to "outside"
-    for i in range(n):
-        x0, y0, x1, y1 = crops[i].tolist()
-        c0, r0 = max(int(x0), 0), max(int(y0), 0)
-        c1, r1 = min(int(x1) + 1, w), min(int(y1) + 1, h)
-        if c1 <= c0 or r1 <= r0:
-            continue
-        scale = (x1 - x0) / size
-        xs = ((torch.arange(c0, c1, dtype=torch.float32) + 0.5 - x0) / scale + 1) / (size + 2) * 2 - 1
-        ys = ((torch.arange(r0, r1, dtype=torch.float32) + 0.5 - y0) / scale + 1) / (size + 2) * 2 - 1
-        grid = torch.stack(torch.meshgrid(ys, xs, indexing="ij")[::-1], dim=-1)[None].to(logits.device)
-        out[i, r0:r1, c0:c1] = F.grid_sample(padded[i : i + 1], grid, mode="bilinear", padding_mode="border",
-                                             align_corners=False)[0, 0]  # fmt: skip
+    out = logits.new_full((logits.shape[0], *hw), OUTSIDE)
+    for i in range(len(logits)):
+        found = paste_region(logits[i], crops[i], hw)
+        if found is not None:
+            (y0, y1, x0, x1), values = found
+            out[i, y0:y1, x0:x1] = values
     return out

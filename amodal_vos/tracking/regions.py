@@ -64,17 +64,31 @@ def _overlap(a: tuple, b: tuple) -> tuple[int, int, int, int] | None:
     return (y0, y1, x0, x1) if y0 < y1 and x0 < x1 else None
 
 
+Region = (
+    tuple[tuple[int, int, int, int], torch.Tensor] | None
+)  # ((y0, y1, x0, x1), logits there), None: empty
+
+
 def frame_masks(
     up: RegionUpsampler, amodal: list[torch.Tensor], visible: list[torch.Tensor] | None
 ) -> tuple[np.ndarray, np.ndarray | None, list[tuple | None]]:
+    """Amodal and visible masks [N, H, W] bool of [S, S] whole-frame logits, as ``logits_to_frame(...) > 0`` (see
+    ``masks_from_regions``)."""
+    found = [up.region(logits) for logits in amodal]
+    return masks_from_regions(up.hw, found, None if visible is None else [up.region(v) for v in visible])
+
+
+def masks_from_regions(
+    hw: tuple[int, int], amodal: list[Region], visible: list[Region] | None
+) -> tuple[np.ndarray, np.ndarray | None, list[tuple | None]]:
     """Amodal and visible masks [N, H, W] bool (each [i] Fortran-ordered, ready for RLE) and each amodal mask's
-    region (None: empty), as ``logits_to_frame(...) > 0`` with a visible pixel kept only by the object of highest
-    visible logit (the first on ties, as argmax)."""
-    n, (h, w) = len(amodal), up.hw
+    region (None: empty) from each object's frame logits inside its region (``RegionUpsampler.region`` for
+    whole-frame models, ``model.search.paste_region`` for search regions); a visible pixel is kept only by the
+    object of highest visible logit (the first on ties, as argmax)."""
+    n, (h, w) = len(amodal), hw
     amodal_masks = np.zeros((n, w, h), bool).transpose(0, 2, 1)
     regions = []
-    for i, logits in enumerate(amodal):
-        found = up.region(logits)
+    for i, found in enumerate(amodal):
         regions.append(None if found is None else found[0])
         if found is not None:
             (y0, y1, x0, x1), values = found
@@ -82,7 +96,7 @@ def frame_masks(
     if visible is None:
         return amodal_masks, None, regions
     visible_masks = np.zeros((n, w, h), bool).transpose(0, 2, 1)
-    found = [up.region(logits) for logits in visible]
+    found = visible
     for i, item in enumerate(found):
         if item is None:
             continue

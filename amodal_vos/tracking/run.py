@@ -29,13 +29,13 @@ from amodal_vos.io.frame_masks import FrameMasks
 from amodal_vos.io.rle import decode
 from amodal_vos.io.video import FrameSource, TruncatedVideo
 from amodal_vos.model import AmodalSAM2
-from amodal_vos.model.search import SearchConfig, paste_logits
-from amodal_vos.model.transforms import boxes_to_input, frames_to_input, logits_to_frame, points_to_input
+from amodal_vos.model.search import SearchConfig, paste_region
+from amodal_vos.model.transforms import boxes_to_input, frames_to_input, points_to_input
 from amodal_vos.tracking.interrupt import StopAtFrameBoundary
 from amodal_vos.tracking.outputs import Outputs
 from amodal_vos.tracking.prompts import Prompt
 from amodal_vos.tracking.propagation import ModelPrompt, ObjectStep, Propagation
-from amodal_vos.tracking.regions import RegionUpsampler, frame_masks
+from amodal_vos.tracking.regions import RegionUpsampler, frame_masks, masks_from_regions
 from amodal_vos.tracking.result import ObjectFrame, TrackResult
 
 
@@ -159,34 +159,22 @@ class TrackingRun:
 
     def _to_frame(self, steps: list[ObjectStep]) -> tuple[np.ndarray, np.ndarray | None, list]:
         """Amodal and visible masks of the steps at frame size, [N, H, W] bool each, and each amodal mask's region
-        (y0, y1, x0, x1) outside which it is empty (None: empty; the whole frame when unknown). A pixel is visible
+        (y0, y1, x0, x1) outside which it is empty (None: empty). A pixel is visible
         for at most one object: where visible masks overlap, the object with the highest visible logit keeps it."""
         tic = time.perf_counter()
-        n = len(steps)
-        has_visible = [s.visible is not None for s in steps]
-        if steps[0].crop is None and (all(has_visible) or not any(has_visible)):
+        has_visible = all(s.visible is not None for s in steps)
+        if steps[0].crop is None:
             size = steps[0].amodal.shape[-1]
             if self._upsampler is None or self._upsampler.size != size:
                 self._upsampler = RegionUpsampler(size, self.hw)
-            visible = [s.visible for s in steps] if has_visible[0] else None
+            visible = [s.visible for s in steps] if has_visible else None
             amodal, visible, regions = frame_masks(self._upsampler, [s.amodal for s in steps], visible)
-            self.timings.masks += time.perf_counter() - tic
-            return amodal, visible, regions
-        logits = [s.amodal for s in steps] + [s.visible for s in steps if s.visible is not None]
-        if steps[0].crop is None:
-            frame_logits = logits_to_frame(torch.stack(logits)[:, None], self.hw)
         else:
-            crops = [s.crop for s in steps] + [s.crop for s in steps if s.visible is not None]
-            frame_logits = paste_logits(torch.stack(logits), torch.stack(crops), self.hw)
-        masks = frame_logits > 0
-        if len(masks) > n + 1:
-            visible = frame_logits[n:]
-            owner = visible.permute(1, 2, 0).contiguous().argmax(dim=-1)  # 8x faster than argmax over dim 0
-            masks[n:] &= owner[None] == torch.arange(n, device=visible.device)[:, None, None]
-        masks = masks.cpu().numpy()
+            found = [paste_region(s.amodal, s.crop, self.hw) for s in steps]
+            seen = [paste_region(s.visible, s.crop, self.hw) for s in steps] if has_visible else None
+            amodal, visible, regions = masks_from_regions(self.hw, found, seen)
         self.timings.masks += time.perf_counter() - tic
-        whole = (0, self.hw[0], 0, self.hw[1])
-        return masks[:n], (masks[n:] if len(masks) > n else None), [whole] * n
+        return amodal, visible, regions
 
     def _object_frames(self, steps: list[ObjectStep]) -> dict[int, tuple[ObjectFrame, tuple]]:
         """Per object: its ObjectFrame (RLE, box, occlusion, score) and its (amodal, visible) masks at frame size."""
