@@ -38,7 +38,7 @@ def measure(tracker: AmodalTracker, video: Path, boxes, frames: int, out: Path) 
     tracker.track(video, prompts, max_frames=frames, output=out / "o.mp4", masks=out / "o.json", force=True)
     wall = time.perf_counter() - tic
     t = tracker.last_timings
-    parts = {k: getattr(t, k) for k in ("decode", "prepare", "model", "masks", "write")}
+    parts = {k: getattr(t, k) for k in ("decode", "prepare", "wait", "model", "masks", "write")}
     return {"wall": wall, "frames": t.frames, **parts}
 
 
@@ -61,7 +61,7 @@ def main() -> None:
             boxes = write_shapes_video(video, args.frames, h, w, 25)
             results[name] = measure(tracker, video, boxes, args.frames, tmp)
     print(f"\n{'ms/frame':>10s}" + "".join(f"{name:>12s}" for name in SIZES))
-    for part in ("decode", "prepare", "model", "masks", "write", "wall"):
+    for part in ("decode", "prepare", "wait", "model", "masks", "write", "wall"):
         cells = "".join(f"{1000 * r[part] / max(r['frames'], 1):12.1f}" for r in results.values())
         print(f"{part:>10s}{cells}")
     shares = {name: (r["wall"] - r["model"]) / r["wall"] for name, r in results.items()}

@@ -9,7 +9,8 @@ size is kept exactly by switching to yuv444p. Leaving the block normally or by C
 the encoder and renames the file (after Ctrl-C a valid, shorter video); any other exception deletes it.
 
 BackgroundSink wraps a VideoSink and encodes in a thread behind a bounded queue, so that the caller does not wait
-for x264; an error in the thread is raised (the same exception) by the next ``write`` or by ``close``.
+for x264; it also takes a function that makes the frame (the overlay renderer), which then runs in the thread too.
+An error in the thread is raised (the same exception) by the next ``write`` or by ``close``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import queue
 import threading
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
@@ -127,8 +129,8 @@ _STOP = object()
 
 
 class BackgroundSink:
-    """A VideoSink encoding in its own thread; ``write`` queues the frame (at most ``depth`` frames wait; the
-    caller must not modify a frame after writing it)."""
+    """A VideoSink encoding in its own thread; ``write`` queues the frame, or a function returning it (at most
+    ``depth`` wait; the caller must not modify a frame, or what the function reads, after writing it)."""
 
     def __init__(self, sink: VideoSink, depth: int = 4) -> None:
         self.sink, self.temp = sink, sink.temp
@@ -149,7 +151,7 @@ class BackgroundSink:
                 return
             if self._error is None:
                 try:
-                    self.sink.write(frame)
+                    self.sink.write(frame() if callable(frame) else frame)
                 except BaseException as err:  # noqa: BLE001 - handed to the caller's thread
                     self._error = err
 
@@ -162,8 +164,11 @@ class BackgroundSink:
     def frames_written(self) -> int:
         return self.sink.frames_written
 
-    def write(self, frame: np.ndarray) -> None:
+    def write(self, frame: np.ndarray | Callable[[], np.ndarray]) -> None:
         self._raise()
+        if callable(frame):
+            self._queue.put(frame)
+            return
         if frame.shape != (self.sink.height, self.sink.width, 3):  # fail at once, as VideoSink does
             raise ValueError(f"frame of shape {frame.shape} for a {self.sink.width}x{self.sink.height} video")
         self._queue.put(frame)

@@ -21,12 +21,27 @@ def frames_to_input(
     x = torch.as_tensor(frames)
     if x.dim() == 3:
         x = x[None]
-    x = x.to(device).permute(0, 3, 1, 2).float().div_(255.0)
+    x = x.permute(0, 3, 1, 2)
+    if (
+        size is not None
+        and x.shape[-2:] != (size, size)
+        and x.dtype == torch.uint8
+        and x.device.type == "cpu"
+    ):
+        # resized as uint8 before anything else: ~10x cheaper than in float at 1080p, within 1/255 of it
+        x = F.interpolate(
+            x.contiguous(memory_format=torch.channels_last),
+            size=(size, size),
+            mode="bilinear",
+            align_corners=False,
+            antialias=True,
+        )
+    x = x.to(device).float().div(255.0)  # not in place: a float input is the caller's tensor
     if size is not None and x.shape[-2:] != (size, size):
         x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False, antialias=True)
     mean = torch.tensor(IMAGENET_MEAN, device=x.device).view(1, 3, 1, 1)
     std = torch.tensor(IMAGENET_STD, device=x.device).view(1, 3, 1, 1)
-    return (x - mean) / std
+    return ((x - mean) / std).contiguous()
 
 
 def boxes_to_input(boxes: torch.Tensor, hw: tuple[int, int], size: int) -> torch.Tensor:

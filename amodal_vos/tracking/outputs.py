@@ -12,6 +12,7 @@ output: when one exists (``force``) the partial files go beside it, as ``out.par
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -112,12 +113,10 @@ class Outputs:
 
     def write_frame(self, index: int, frame: np.ndarray, masks: FrameMasks) -> None:
         """Render and write one frame (video frame ``index``) with its objects' masks."""
-        if self.video is not None:
-            overlay = render(frame, masks, self.annotators)
-            if self._sink is not None:
-                self._sink.write(overlay)
-            else:
-                self._overlay = overlay
+        if self._sink is not None:  # rendered in the sink's thread, beside the encoder
+            self._sink.write(functools.partial(render, frame, masks, self.annotators))
+        elif self.video is not None:
+            self._overlay = render(frame, masks, self.annotators)
         if self._palette is not None:
             self._palette.write(index, masks.ids, masks.amodal, masks.visible)
 

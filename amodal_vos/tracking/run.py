@@ -17,6 +17,7 @@ read its first frame is always an error.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ import torch
 
 from amodal_vos.errors import UserError
 from amodal_vos.io.frame_masks import FrameMasks
+from amodal_vos.io.prefetch import Prefetch
 from amodal_vos.io.rle import decode
 from amodal_vos.io.video import FrameSource, TruncatedVideo
 from amodal_vos.model import AmodalSAM2
@@ -59,28 +61,35 @@ class TrackingInterrupted(KeyboardInterrupt):
 
 @dataclass
 class Timings:
-    """Seconds spent per part of a run: decoding, preparing model inputs, the model, masks to frame size + RLE,
-    and rendering + writing outputs."""
+    """Seconds spent per part of a run: decoding and preparing model inputs (in the prefetch thread, overlapping
+    the model), waiting for the next prepared frame, the model, masks to frame size + RLE, and rendering + writing
+    outputs (the caller's share: encoding runs in the sink's thread)."""
 
     decode: float = 0.0
     prepare: float = 0.0
+    wait: float = 0.0
     model: float = 0.0
     masks: float = 0.0
     write: float = 0.0
     total: float = 0.0
     frames: int = 0
 
+    def add_prefetch(self, prefetch: Prefetch) -> None:
+        self.decode += prefetch.busy["read"]
+        self.prepare += prefetch.busy["prepare"]
 
-def _timed(frames: Iterable[np.ndarray], timings: Timings) -> Iterator[np.ndarray]:
-    iterator = iter(frames)
+
+def _timed(pairs: Iterable[tuple], timings: Timings) -> Iterator[tuple]:
+    """The pairs of a Prefetch, adding the time spent waiting for each to ``timings.wait``."""
+    iterator = iter(pairs)
     while True:
         tic = time.perf_counter()
         try:
-            frame = next(iterator)
+            pair = next(iterator)
         except StopIteration:
             return
-        timings.decode += time.perf_counter() - tic
-        yield frame
+        timings.wait += time.perf_counter() - tic
+        yield pair
 
 
 def model_prompt(prompt: Prompt, hw: tuple[int, int], size: int | None, start: int) -> ModelPrompt:
@@ -152,10 +161,16 @@ class TrackingRun:
         self._upsampler: RegionUpsampler | None = None
 
     def _prepare(self, frame: np.ndarray) -> torch.Tensor:
-        tic = time.perf_counter()
-        image = frames_to_input(frame, None if self.search else self.size, self.device)
-        self.timings.prepare += time.perf_counter() - tic
-        return image
+        return frames_to_input(frame, None if self.search else self.size, self.device)
+
+    def _prefetched(self, frames: Iterable[np.ndarray]) -> Iterator[tuple[np.ndarray, torch.Tensor]]:
+        """(frame, model input) pairs, decoded and prepared in a thread ahead of the model (io/prefetch.py)."""
+        prefetch = Prefetch(frames, self._prepare)
+        try:
+            yield from _timed(prefetch, self.timings)
+        finally:
+            prefetch.close()
+            self.timings.add_prefetch(prefetch)
 
     def _to_frame(self, steps: list[ObjectStep]) -> tuple[np.ndarray, np.ndarray | None, list]:
         """Amodal and visible masks of the steps at frame size, [N, H, W] bool each, and each amodal mask's region
@@ -203,12 +218,13 @@ class TrackingRun:
         sweep = Propagation(self.model, later, num_frames=self.end - self.start, reverse=True, **self.options)
         self.propagations.append(sweep)
         top = self.backward_frames - 1
-        frames = _timed(self.source.reverse_frames(self.start, self.start + top + 1), self.timings)
-        for t, frame in zip(range(top, -1, -1), frames, strict=False):
-            steps = [s for s in sweep.step(t, self._prepare(frame)) if self._prompt_frame(s.obj_id) > t]
-            if steps:
-                store[t] = {obj_id: entry for obj_id, (entry, _) in self._object_frames(steps).items()}
-            self._report("backward", self.start + t)
+        frames = self._prefetched(self.source.reverse_frames(self.start, self.start + top + 1))
+        with contextlib.closing(frames):
+            for t, (_, image) in zip(range(top, -1, -1), frames, strict=False):
+                steps = [s for s in sweep.step(t, image) if self._prompt_frame(s.obj_id) > t]
+                if steps:
+                    store[t] = {obj_id: entry for obj_id, (entry, _) in self._object_frames(steps).items()}
+                self._report("backward", self.start + t)
         return store
 
     def _prompt_frame(self, obj_id: int) -> int:
@@ -218,9 +234,10 @@ class TrackingRun:
         sweep = Propagation(self.model, self.prompts, num_frames=self.end - self.start, **self.options)
         self.propagations.append(sweep)
         ids = [p.obj_id for p in self.prompts]
-        frames = _timed(self.source.frames(self.start, self.end), self.timings)
+        frames = self._prefetched(self.source.frames(self.start, self.end))
         try:
-            self._forward_frames(sweep, ids, frames, store)
+            with contextlib.closing(frames):
+                self._forward_frames(sweep, ids, frames, store)
         except TruncatedVideo as err:
             self._truncated(err)
             return
@@ -243,8 +260,8 @@ class TrackingRun:
         self.result.truncated = True
 
     def _forward_frames(self, sweep, ids, frames, store) -> None:
-        for t, frame in enumerate(frames):
-            steps = sweep.step(t, self._prepare(frame)) if sweep.active(t) else []
+        for t, (frame, image) in enumerate(frames):
+            steps = sweep.step(t, image) if sweep.active(t) else []
             objects = store.pop(t, {})
             computed = self._object_frames(steps) if steps else {}
             objects.update((obj_id, entry) for obj_id, (entry, _) in computed.items())
