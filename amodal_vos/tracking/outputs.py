@@ -21,7 +21,7 @@ from PIL import Image
 
 from amodal_vos.errors import UserError
 from amodal_vos.io import masks_json
-from amodal_vos.io.annotators import Annotator, render
+from amodal_vos.io.annotators import Annotator, default_annotators, render
 from amodal_vos.io.atomic import OutputTaken, check_output, commit_all, discard, temp_path
 from amodal_vos.io.frame_masks import FrameMasks
 from amodal_vos.io.palette import PaletteWriter
@@ -72,7 +72,8 @@ class Outputs:
         num_frames: int | None = None,
         annotators: list[Annotator] | None = None,
     ) -> None:
-        self.info, self.annotators = info, annotators
+        # a fresh set per run by default: object colours are picked on this video's frames
+        self.info, self.annotators = info, annotators if annotators is not None else default_annotators()
         self.video = check_output(video, force) if video is not None else None
         self.masks = check_output(masks, force) if masks is not None else None
         self.png_dir = check_output(png_dir, force, kind="folder") if png_dir is not None else None

@@ -9,9 +9,9 @@ from amodal_vos.io.annotators import (
     HatchAnnotator,
     LabelAnnotator,
     OutlineAnnotator,
-    color_of,
     render,
 )
+from amodal_vos.io.colors import edge_for
 from amodal_vos.io.frame_masks import FrameMasks
 
 H, W = 60, 80
@@ -46,7 +46,13 @@ def test_hatch_draws_stripes_only_on_the_hidden_part():
     hidden = masks.occluded.any(0)
     assert drawn[hidden].mean() > 0.15 and drawn[hidden].mean() < 0.6  # stripes, not a fill
     assert not drawn[~hidden].any()
-    assert (out[drawn] == color_of(1)).all()
+    annotator = HatchAnnotator()
+    out = render(frame, masks, [annotator])
+    color, ink = annotator.colors.color(1), edge_for(annotator.colors.color(1))
+    stripes, edges = (out == color).all(-1) & drawn, (out == ink).all(-1) & drawn
+    assert (
+        np.array_equal(stripes | edges, drawn) and stripes.any() and edges.any()
+    )  # object colour, edged in ink
     assert not changed(render(frame, FrameMasks(masks.ids, masks.amodal), [HatchAnnotator()]), frame).any()
 
 

@@ -99,5 +99,5 @@ def test_decoding_error_before_any_frame_says_so(shapes_mp4, monkeypatch):
     monkeypatch.setattr(pyav_source, "av", types.SimpleNamespace(open=lambda *a, **k: Broken()))
     with pytest.raises(UserError, match="before the first frame") as info:
         list(source.frames())
-    assert "-1" not in str(info.value)
+    assert "frame -1" not in str(info.value)  # (pytest's temporary folder names hold "-1")
     assert "no frame of 5" in str(TruncatedVideo("x", 0, 5))
