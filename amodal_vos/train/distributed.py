@@ -1,11 +1,14 @@
 """Process setup: one process by default, torch.distributed data parallel when launched by torchrun
-(WORLD_SIZE > 1): gloo on CPU, nccl on CUDA. Also the per-iteration random streams, derived from
-(seed, iteration, ...) so that data order and dropout never depend on what ran before (resume-safe).
+(WORLD_SIZE > 1): gloo on CPU, nccl on CUDA; gradients are averaged after the backward pass with one all-reduce
+per ~25 MB bucket (``average_gradients``; bench/ddp_step.py compares it with DistributedDataParallel and with one
+all-reduce per parameter). Also the per-iteration random streams, derived from (seed, iteration, ...) so that data
+order and dropout never depend on what ran before (resume-safe).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,15 +64,71 @@ def shutdown_distributed() -> None:
         dist.destroy_process_group()
 
 
-def average_gradients(params, world: int) -> None:
-    """All-reduce-average the gradients of ``params`` (missing gradients count as zeros on every rank)."""
+BUCKET_BYTES = 25 * 2**20  # DistributedDataParallel's default bucket size
+
+
+def _buckets(grads: list[torch.Tensor], limit: int) -> list[list[torch.Tensor]]:
+    """Consecutive runs of gradients of one dtype and device, each run at most ``limit`` bytes (a single larger
+    tensor is a run of its own)."""
+    runs: list[list[torch.Tensor]] = []
+    size = 0
+    for g in grads:
+        nbytes = g.numel() * g.element_size()
+        last = runs[-1] if runs else None
+        if last is None or size + nbytes > limit or (g.dtype, g.device) != (last[0].dtype, last[0].device):
+            runs.append([g])
+            size = nbytes
+        else:
+            last.append(g)
+            size += nbytes
+    return runs
+
+
+def average_gradients(params: Iterable[torch.Tensor], world: int, bucket_bytes: int = BUCKET_BYTES) -> None:
+    """All-reduce-average the gradients of ``params`` over the ``world`` processes, after the backward pass.
+
+    The gradients are flattened into buckets of at most ``bucket_bytes`` and each bucket is one all-reduce (one per
+    parameter would be hundreds of small ones per step, each paying the collective's latency). Which parameters got
+    a gradient can differ between the objectives of a step (adapters bypassed, frozen stages), so one small
+    all-reduce first counts, per parameter, the ranks that have one: a parameter no rank used keeps ``grad=None``
+    (AdamW then leaves it alone, as in one process), one used on some ranks only averages with zeros elsewhere.
+    Every rank must pass the same parameters in the same order.
+    """
     if world <= 1:
         return
-    for p in params:
+    params = [p for p in params if p.requires_grad]
+    if not params:
+        return
+    device = params[0].device
+    has = torch.tensor([p.grad is not None for p in params], dtype=torch.float32, device=device)
+    dist.all_reduce(has)
+    used = [p for p, n in zip(params, has.tolist(), strict=True) if n > 0]
+    for p in used:
         if p.grad is None:
             p.grad = torch.zeros_like(p)
-        dist.all_reduce(p.grad)
-        p.grad.div_(world)
+    for bucket in _buckets([p.grad for p in used], bucket_bytes):
+        flat = torch.cat([g.reshape(-1) for g in bucket])
+        dist.all_reduce(flat)
+        flat.div_(world)
+        offset = 0
+        for g in bucket:
+            g.copy_(flat[offset : offset + g.numel()].view_as(g))
+            offset += g.numel()
+
+
+def broadcast_parameters(module: torch.nn.Module, info: DistInfo) -> None:
+    """Give every rank rank 0's parameters and buffers (what DistributedDataParallel does when it wraps a model),
+    so that ranks stay identical even if their initial weights were not."""
+    if not info.enabled:
+        return
+    tensors = [t.data for t in module.parameters()] + [b for b in module.buffers()]
+    for bucket in _buckets(tensors, BUCKET_BYTES):
+        flat = torch.cat([t.reshape(-1) for t in bucket])
+        dist.broadcast(flat, src=0)
+        offset = 0
+        for t in bucket:
+            t.copy_(flat[offset : offset + t.numel()].view_as(t))
+            offset += t.numel()
 
 
 def mean_across(values: dict[str, float], info: DistInfo) -> dict[str, float]:

@@ -1,6 +1,6 @@
 """One optimisation step's forward: each objective's batch (drawn from per-sample random streams), its prompt, its
-rollout through the memory bank and its losses. ``StepModule`` wraps the model so that DistributedDataParallel sees
-the whole step as one ``forward``.
+rollout through the memory bank and its losses. ``StepModule`` runs the whole step as one ``forward`` (under torchrun
+the trainer averages the gradients after the backward pass, distributed.py).
 """
 
 from __future__ import annotations

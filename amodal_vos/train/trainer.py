@@ -1,7 +1,8 @@
 """The training loop: stages of a recipe run one after another on one model; per stage a freeze preset, AdamW with
-warmup and cosine decay from lr to lr_end, and its objectives every step. One process, or DDP under torchrun;
-bf16 autocast on CUDA, where the next step's batches are also built in a background thread (recipe ``prefetch``:
-auto/true/false). The run folder holds ``state.pt`` (resume file, every ``save_every`` steps and at each stage
+warmup and cosine decay from lr to lr_end, and its objectives every step. One process, or data parallel under
+torchrun (gradients averaged after the backward pass in ~25 MB buckets, see distributed.py); bf16 autocast on
+CUDA, where the next step's batches are also built in a background thread (recipe ``prefetch``: auto/true/false).
+The run folder holds ``state.pt`` (resume file, every ``save_every`` steps and at each stage
 end), ``log.csv``, ``stage-<i>-<name>.safetensors`` after each stage and the final ``model.safetensors``.
 """
 
@@ -14,7 +15,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import torch
-from torch.nn.parallel import DistributedDataParallel
 
 from amodal_vos.errors import UserError
 from amodal_vos.model.build import build_model
@@ -24,7 +24,9 @@ from amodal_vos.model.search import SearchConfig
 from amodal_vos.train.discriminator import MaskDiscriminator
 from amodal_vos.train.distributed import (
     DistInfo,
+    average_gradients,
     barrier,
+    broadcast_parameters,
     init_distributed,
     mean_across,
     rank_share,
@@ -106,10 +108,14 @@ class Trainer:
         self.optimizer = torch.optim.AdamW(groups, lr=stage.lr, weight_decay=stage.weight_decay)
         if state is not None and state.get("stage") == index and "optimizer" in state:
             self.optimizer.load_state_dict(state["optimizer"])
-        module = StepModule(self.model)
-        self.step_module = (
-            DistributedDataParallel(module, find_unused_parameters=True) if self.info.enabled else module
-        )
+        self.step_module = StepModule(self.model)
+
+    def _sync_gradients(self) -> None:
+        """Average this step's gradients over the processes (no-op in one process). A bucketed all-reduce after
+        the whole backward pass rather than DistributedDataParallel: a step runs several objectives, some with the
+        adapters bypassed, and freeze presets change per stage, so DDP needs find_unused_parameters (a graph
+        walk every step); with 2 gloo processes it measured within noise of this (docs/training.md)."""
+        average_gradients(self.params, self.info.world)
 
     # -- the loop ---------------------------------------------------------------------------------------------
     def _work(self, stage: StageSpec, iteration: int) -> list:
@@ -150,6 +156,7 @@ class Trainer:
             total, parts, disc_inputs = self.step_module(work, self.disc, generator)
         self.optimizer.zero_grad(set_to_none=True)
         total.backward()
+        self._sync_gradients()
         if stage.grad_clip > 0:
             norm = torch.nn.utils.clip_grad_norm_(self.params, stage.grad_clip)
             parts["grad_norm"] = norm.detach()
@@ -231,6 +238,9 @@ class Trainer:
             self.init_desc = str(state.get("init", "unknown (resume file without it)"))
         else:
             self.init_desc = load_init(self.model, self.init)
+        broadcast_parameters(self.model, self.info)  # every rank starts from rank 0's weights
+        if self.disc is not None:
+            broadcast_parameters(self.disc, self.info)
         total = self.recipe.total_iters
         columns = sorted(
             {f"{o.name}/{k}" for s in self.recipe.stages for o in s.objectives for k in _terms(o)}
