@@ -41,12 +41,13 @@ def cli() -> None:
 
 def _register() -> None:
     """Attach the subcommands; each lives in its own module under cli/."""
-    from amodal_vos.cli import convert, data, demo, export, info, segment, track, train
+    from amodal_vos.cli import convert, data, demo, export, info, segment, track, track_many, train
     from amodal_vos.cli import eval as eval_cli
 
     cli.add_command(info.info)
     cli.add_command(data.data)
     cli.add_command(track.track)
+    cli.add_command(track_many.track_many)
     cli.add_command(segment.segment)
     cli.add_command(train.train)
     cli.add_command(eval_cli.eval_cmd)

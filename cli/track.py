@@ -9,10 +9,11 @@ from pathlib import Path
 import click
 
 from amodal_vos.cli.track_options import (
-    collect_prompts,
+    collect_track_prompts,
     default_output,
     load_tracker,
     model_options,
+    needs_predictor,
     rich_progress,
     summarize,
 )
@@ -23,11 +24,22 @@ A prompt sits on --frame (default 0) unless it ends in @FRAME. An object prompte
 tracked forwards to the end and backwards to the first frame. Coordinates are frame pixels.
 
 \b
+--neg-point [ID=]X,Y[:X,Y...][@FRAME] adds negative clicks (not on the object) to object ID (default 1):
+on a frame where the object has a prompt they join it, on another frame they correct it from there on.
+--prompts FILE gives several prompts per object on several frames (schema in docs/predictor.md);
+--detections FILE (MOT txt or COCO results JSON with track ids) makes each track one object, prompted
+on its first detection and prompted again with its detection box where the two disagree (box IoU < 0.3
+on 3 consecutive detections). These run through the interactive predictor (amodal_vos.tracking.predictor).
+
+\b
 Examples:
   amodal-vos track clip.mp4 --box 40,30,80,60
   amodal-vos track clip.mp4 --box 40,30,80,60 --box 200,90,50,50@25    # object 2 prompted on frame 25
   amodal-vos track clip.mp4 --point 120,80:130,95 --frame 10            # one object from two clicks
   amodal-vos track frames/ --box 40,30,80,60 --png-dir masks/ --no-visible
+  amodal-vos track clip.mp4 --box 40,30,80,60 --neg-point 70,50                # box minus a region
+  amodal-vos track clip.mp4 --prompts prompts.json                           # corrections on later frames
+  amodal-vos track clip.mp4 --detections dets.txt                            # MOT-format tracks
 
 \b
 Outputs: the overlay (visible part solid, hidden part hatched, whole shape outlined, id and hidden share),
@@ -51,6 +63,24 @@ OUT.partial.mp4 / OUT.partial.json). A truncated video is an error unless --allo
     metavar="X,Y[:X,Y...][@FRAME]",
     help="Click(s) on one object (repeat).",
 )
+@click.option(
+    "--neg-point",
+    "negatives",
+    multiple=True,
+    metavar="[ID=]X,Y[:X,Y...][@FRAME]",
+    help="Negative click(s): not on object ID (default 1) (repeat).",
+)
+@click.option(
+    "--prompts",
+    "prompts_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="JSON with several prompts per object (docs/predictor.md).",
+)
+@click.option(
+    "--detections",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Boxes as prompts: MOT txt or COCO results JSON with track ids.",
+)
 @click.option("--frame", default=0, show_default=True, help="Frame of the prompts that name none.")
 @click.option(
     "--output", "-o", type=click.Path(path_type=Path), help="Overlay mp4 [default: VIDEO.amodal.mp4 here]."
@@ -72,7 +102,7 @@ OUT.partial.mp4 / OUT.partial.json). A truncated video is an error unless --allo
 )
 @model_options
 def track(
-    video, boxes, points, frame, output, masks, png_dir, start, end, max_frames, quiet, allow_truncated,
+    video, boxes, points, negatives, prompts_file, detections, frame, output, masks, png_dir, start, end, max_frames, quiet, allow_truncated,
     checkpoint, config, device, no_visible, force,
 ) -> None:  # fmt: skip
     """Track objects through VIDEO (a video file, a folder of JPEG/PNG frames, or an image) and predict their
@@ -80,17 +110,25 @@ def track(
     from amodal_vos.io.video import open_video
     from amodal_vos.tracking import TrackingInterrupted
     from amodal_vos.tracking.outputs import Outputs
-    from amodal_vos.tracking.prompts import check_prompts
+    from amodal_vos.tracking.prompts import check_prompts, merge_prompts
     from amodal_vos.tracking.tracker import frame_range
 
-    prompts = collect_prompts(boxes, points, frame)
+    prompts, found = collect_track_prompts(boxes, points, negatives, frame, prompts_file, detections)
     source = open_video(video)
     first, stop = frame_range(source.info.num_frames, start, end, max_frames)
-    check_prompts(prompts, source.info, first, stop)
+    if found is not None:
+        prompts = merge_prompts(found.first_prompts(first, stop) + prompts)
+    interactive = needs_predictor(prompts, found)
+    check_prompts(prompts, source.info, first, stop, multiple=interactive)
     output = output or default_output(video, ".mp4")
     masks = masks or output.with_suffix(".json")
     Outputs(source.info, output, masks, png_dir, force, num_frames=stop - first)  # fail early, before loading
     tracker = load_tracker(checkpoint, config, device, no_visible)
+    if interactive:
+        track_interactive(
+            tracker, source, prompts, found, (first, stop), (output, masks, png_dir), force, quiet
+        )
+        return
     progress, on_frame = rich_progress() if not quiet else (None, None)
     tic = time.perf_counter()
     try:
@@ -120,3 +158,67 @@ def track(
             err=True,
         )
     click.echo("wrote " + ", ".join(str(p) for p in tracker.last_run.outputs.written.values()))
+
+
+def track_interactive(tracker, source, prompts, detections, frames, outputs, force, quiet) -> None:
+    """`track` through the predictor: forwards (re-prompting from detections), then backwards, then the outputs
+    from the stored masks (the video is read again for the overlay). Ctrl-C, SIGTERM or SIGHUP stop at the next
+    frame boundary; the frames done from the first one on are written as a partial result, as in `track`."""
+    from amodal_vos.tracking.detections import follow_detections
+    from amodal_vos.tracking.interrupt import StopAtFrameBoundary
+    from amodal_vos.tracking.predictor import AmodalPredictor
+    from amodal_vos.tracking.run import FrameEvent
+
+    predictor = AmodalPredictor.from_tracker(tracker)
+    state = predictor.init_state(source, start=frames[0], end=frames[1], keep_memory=False)
+    predictor.add_prompts(state, prompts)
+    later = max(o.first_frame for o in state.objects.values()) - frames[0]
+    total, done = frames[1] - frames[0] + later, 0
+    progress, on_frame = rich_progress() if not quiet else (None, None)
+    stop = StopAtFrameBoundary()
+
+    def report(result, phase: str = "forward") -> None:
+        nonlocal done
+        done += 1
+        if on_frame is not None:
+            on_frame(FrameEvent(phase, result.frame_idx, done, total))
+        stop.check()
+
+    tic = time.perf_counter()
+    interrupted = False
+    try:
+        if progress is not None:
+            progress.start()
+        with stop:
+            if detections is not None:
+                fixes = follow_detections(predictor, state, detections, on_frame=report)
+                click.echo(f"re-prompted from detections on {len(fixes)} object-frame(s)", err=True)
+            else:
+                for result in predictor.propagate_in_video(state):
+                    report(result)
+            for result in predictor.propagate_in_video(state, reverse=True):
+                report(result, "backward")
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        if progress is not None:
+            progress.stop()
+    result = predictor.result(state)
+    if interrupted:
+        _write_partial(result, outputs, force, frames, stop.signum)
+    written = result.save(*outputs, force=force)
+    summarize(result, time.perf_counter() - tic)
+    click.echo("wrote " + ", ".join(str(p) for p in written.values()))
+
+
+def _write_partial(result, outputs, force, frames, signum) -> None:
+    """After an interruption: keep the frames from the first tracked one up to the first with no object, marked
+    partial (beside, never over, earlier outputs), and exit 128 + the signal."""
+    done = next((i for i, objects in enumerate(result.frames) if not objects), len(result.frames))
+    del result.frames[done:]
+    result.partial = True
+    written = ", ".join(str(p) for p in result.save(*outputs, force=force).values()) if done else "none"
+    click.echo(
+        f"interrupted after {done} of {frames[1] - frames[0]} frames; partial outputs: {written}", err=True
+    )
+    sys.exit(128 + (signum or 2))

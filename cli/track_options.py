@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -37,6 +38,44 @@ def collect_prompts(boxes: tuple[str, ...], points: tuple[str, ...], frame: int)
     if not prompts:
         raise click.UsageError("give at least one --box X,Y,W,H or --point X,Y")
     return prompts
+
+
+def collect_track_prompts(
+    boxes, points, negatives, frame: int, prompts_file, detections
+) -> tuple[list, object]:
+    """The prompts of `track`: --box / --point objects (ids 1, 2, ... in that order) or a --prompts file or
+    --detections (their own ids), then --neg-point clicks joined to their object's prompt on that frame (a prompt
+    of their own on another frame). Returns (prompts, Detections or None)."""
+    from amodal_vos.errors import UserError
+    from amodal_vos.tracking.detections import read_detections
+    from amodal_vos.tracking.prompt_file import read_prompts
+    from amodal_vos.tracking.prompts import merge_prompts, parse_box, parse_negative, parse_points
+
+    given = [name for name, value in (("--prompts", prompts_file), ("--detections", detections)) if value]
+    if len(given) > 1:
+        raise UserError("give --prompts or --detections, not both")
+    if given and (boxes or points):
+        raise UserError(f"{given[0]} cannot be combined with --box or --point")
+    found = None
+    if prompts_file:
+        prompts = read_prompts(prompts_file)
+    elif detections:
+        found = read_detections(detections)
+        prompts = []  # the first detections, within the tracked frames (track.py)
+    else:
+        prompts = [parse_box(b, frame) for b in boxes] + [parse_points(p, frame) for p in points]
+        prompts = [replace(p, obj_id=i) for i, p in enumerate(prompts, 1)]
+        if not prompts:
+            raise click.UsageError(
+                "give at least one --box X,Y,W,H or --point X,Y (or --prompts / --detections)"
+            )
+    return merge_prompts(prompts + [parse_negative(n, frame) for n in negatives]), found
+
+
+def needs_predictor(prompts: list, detections) -> bool:
+    """Whether `track` runs through the predictor: several prompts for one object, a mask, or detections."""
+    ids = [p.obj_id for p in prompts]
+    return detections is not None or len(set(ids)) < len(ids) or any(p.mask is not None for p in prompts)
 
 
 def load_tracker(checkpoint, config, device, no_visible):

@@ -5,12 +5,16 @@
       "partial": false,                      # true when fewer frames than asked were tracked (Ctrl-C, truncated)
       "truncated": false,                    # true when the video ended early (--allow-truncated): "frames" holds
                                              # the frames that could be read
-      "video": {"path": str, "kind": "video" | "frames" | "image", "width": int, "height": int,
+      "video": {"path": str,                 # absolute when it is a file or folder (a moved JSON looks next to itself)
+                "kind": "video" | "frames" | "image", "width": int, "height": int,
                 "fps": float, "num_frames": int},       # of the whole input
       "range": {"start": int, "end": int},   # frames asked for: start .. end-1 (video frame indices)
       "model": {"config": str, "checkpoint": str | null, "image_size": int, "visible_pass": bool, ...},
       "objects": [{"id": int, "prompt": {"frame": int, "box": [x, y, w, h] | null,
-                                         "points": [[x, y], ...], "labels": [1 | 0, ...]}}],
+                                         "points": [[x, y], ...], "labels": [1 | 0, ...],
+                                         "mask": RLE}, # only for a mask prompt
+                   "prompts": [prompt, ...]}],       # only when the object has several prompts (the first is
+                                                     # "prompt"): corrections on later frames
       "frames": [                            # one entry per tracked frame, in order
         {"index": int,                       # video frame index
          "objects": [{"id": int,
@@ -18,7 +22,9 @@
                       "visible": RLE | null, # modal mask (null with --no-visible)
                       "box": [x, y, w, h] | null,   # box of the amodal mask, null when it is empty
                       "occlusion": float | null,    # |amodal - visible| / |amodal|; null with --no-visible
-                      "score": float}]}]     # presence probability of the object on this frame
+                      "score": float,        # presence probability of the object on this frame
+                      "iou": float | null}]}]       # SAM-2's predicted IoU of the amodal mask (absent or null
+                                                    # in files written before it was recorded)
     }
 
 RLE is COCO's compressed run-length encoding, {"size": [height, width], "counts": str}, at frame size; decode it

@@ -4,9 +4,17 @@ In eval mode SAM2Base reads, besides the conditioning (prompted) frames, the non
 ``num_maskmem - 1`` frames (spread by ``memory_temporal_stride_for_eval``) and the object pointers of the last
 ``max_obj_ptrs_in_encoder - 1`` frames. Older entries are never read again, so dropping them leaves every mask
 bit-identical while memory stays flat in video length (tests/tracking/test_memory.py checks both).
+
+``copy`` and ``take`` let the interactive predictor (predictor.py) keep a bank as it was after a frame and restart
+from it, or give one object of a batched bank a bank of its own when it is corrected: entries are never changed in
+place, so a copy shares their tensors and costs only the two small dicts.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
 
 from amodal_vos.model import AmodalSAM2, memory_entry, new_memory
 
@@ -43,3 +51,37 @@ class MemoryBank:
             for t in stale:
                 del self.memory["non_cond_frame_outputs"][t]
         self.peak_entries = max(self.peak_entries, len(self))
+
+    def copy(self) -> MemoryBank:
+        """The bank as it is now: later ``add`` calls on either leave the other unchanged (tensors are shared)."""
+        bank = MemoryBank(self.horizon)
+        bank.memory = {key: dict(entries) for key, entries in self.memory.items()}
+        bank.peak_entries = self.peak_entries
+        return bank
+
+    def take(self, index: Sequence[int], size: int) -> MemoryBank:
+        """The entries of some objects of this batched bank (``size`` objects), as a bank of their own."""
+        index = list(index)
+        if index == list(range(size)):
+            return self.copy()
+        bank = MemoryBank(self.horizon)
+        bank.memory = {
+            key: {t: _take_entry(entry, index) for t, entry in entries.items()}
+            for key, entries in self.memory.items()
+        }
+        bank.peak_entries = self.peak_entries
+        return bank
+
+
+def _take_entry(entry: dict, index: list[int]) -> dict:
+    """One memory entry (``memory_entry``) restricted to some batch rows."""
+    rows = torch.tensor(index)
+
+    def pick(value):
+        if value is None:
+            return None
+        if isinstance(value, (list, tuple)):
+            return [pick(v) for v in value]
+        return value.index_select(0, rows.to(value.device))
+
+    return {key: pick(value) for key, value in entry.items()}

@@ -15,16 +15,17 @@ Search regions (a model whose config has a ``search`` section, model/search.py):
 crop around its last box, so prompts, boxes and images come in frame pixels (``hw``) and each step carries its
 crop; encoder passes (amodal and visible) then run on the objects' crops, one per object.
 
-Objects are grouped by prompt frame and prompt shape: a group shares one batched memory bank (SAM-2 memory tensors
-are batched over objects, and all entries of a bank must sit on the same frames). Objects prompted on different
-frames therefore get their own banks, like sam2's per-object video predictor; objects prompted together are batched.
-Frame indices here are local (0 = first tracked frame) and ``num_frames`` is the tracked length.
+Objects are grouped by prompt frame and prompt shape (groups.py): a group shares one batched memory bank, so objects
+prompted on different frames get their own banks, like sam2's per-object video predictor, while objects prompted
+together are batched. An object may have several prompts: the first in tracking order starts it, each later one is
+a correction that conditions its memory on that frame (it then leaves its batch for a bank of its own). A mask
+prompt is taken as the object's whole shape there. ``snapshot`` / ``restore`` let the predictor restart a sweep
+after any frame. Frame indices here are local (0 = first tracked frame), ``num_frames`` is the tracked length.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 
 import torch
 
@@ -33,77 +34,16 @@ from amodal_vos.model.prior import next_boxes, spec_from_box
 from amodal_vos.model.search import (
     SearchConfig,
     boxes_from_crop,
-    boxes_to_crop,
     crop_images,
+    crop_masks,
     points_to_crop,
     square_crops,
 )
 from amodal_vos.model.transforms import box_prompt
+from amodal_vos.tracking.groups import Group, ModelPrompt, ObjectStep, prompt_inputs
 from amodal_vos.tracking.memory import MemoryBank, memory_horizon
 
-
-@dataclass
-class ModelPrompt:
-    """A prompt in model-input pixels: optional box (x0, y0, x1, y1) and clicks [P, 2] with labels [P]."""
-
-    obj_id: int
-    frame: int
-    box: torch.Tensor | None
-    points: torch.Tensor
-    labels: torch.Tensor
-
-    @property
-    def key(self) -> tuple:
-        return self.frame, self.box is not None, len(self.labels)
-
-    def point_inputs(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """SAM-2 point inputs: box corners (labels 2, 3) first, then the clicks."""
-        coords, labels = self.points.reshape(-1, 2), self.labels.reshape(-1).int()
-        if self.box is not None:
-            coords = torch.cat([self.box.view(2, 2), coords])
-            labels = torch.cat([torch.tensor([2, 3], dtype=torch.int32), labels])
-        return coords, labels
-
-
-@dataclass
-class ObjectStep:
-    """One object on one frame: amodal and visible mask logits [S, S] (model resolution), presence probability, the
-    box (model pixels, before the 20% enlargement) its Mspec was made from (None when adapters are bypassed), and
-    with search regions the crop (frame pixels) the logits cover (None: the whole frame)."""
-
-    obj_id: int
-    amodal: torch.Tensor
-    visible: torch.Tensor | None
-    score: float
-    prior_box: torch.Tensor | None
-    crop: torch.Tensor | None = None
-
-
-@dataclass
-class _Group:
-    prompts: list[ModelPrompt]
-    amodal: MemoryBank
-    visible: MemoryBank  # the modal tracker's bank when the adapters are bypassed
-    boxes: torch.Tensor  # [n, 4] current Mspec boxes (model pixels; frame pixels with search regions)
-    point_inputs: dict = field(default_factory=dict)
-    crops: torch.Tensor | None = None  # [n, 4] this frame's crops (frame pixels) with search regions
-    lost: torch.Tensor | None = None  # [n] frames since each object's mask was last non-empty
-
-    @property
-    def spec(self) -> torch.Tensor:
-        """The current Mspec boxes in model pixels (of each object's crop with search regions)."""
-        return self.boxes if self.crops is None else boxes_to_crop(self.boxes, self.crops, self.size)
-
-    size: int = 0
-
-    @property
-    def frame(self) -> int:
-        return self.prompts[0].frame
-
-    @property
-    def needs_modal_box(self) -> bool:
-        """Click-only prompts have no box for Mspec: it comes from the modal mask on the prompt frame."""
-        return self.prompts[0].box is None
+__all__ = ["ModelPrompt", "ObjectStep", "Propagation"]
 
 
 class Propagation:
@@ -129,19 +69,63 @@ class Propagation:
         if self.search is not None and hw is None:
             raise ValueError("a search-region model needs the frame size hw")
         self.hw = hw if self.search is not None else (self.size, self.size)
-        horizon = memory_horizon(model) if prune else None
-        by_key: dict[tuple, list[ModelPrompt]] = {}
-        for p in prompts:  # batch_objects=False: one bank per object (for comparison in bench/track_speed.py)
-            by_key.setdefault(p.key if batch_objects else (p.key, p.obj_id), []).append(p)
-        self.groups = []
-        for members in by_key.values():
-            coords, labels = zip(*(p.point_inputs() for p in members), strict=True)
-            boxes = torch.stack([p.box if p.box is not None else self._points_box(p) for p in members])
-            group = _Group(members, MemoryBank(horizon), MemoryBank(horizon), boxes, size=self.size)
-            group.lost = torch.zeros(len(members))
-            group.point_inputs = {"point_coords": torch.stack(coords), "point_labels": torch.stack(labels)}
-            self.groups.append(group)
+        self.horizon = memory_horizon(model) if prune else None
+        self.batch_objects = batch_objects
+        by_obj: dict[int, list[ModelPrompt]] = {}
+        for p in prompts:
+            by_obj.setdefault(p.obj_id, []).append(p)
+        self.order = {obj_id: i for i, obj_id in enumerate(by_obj)}
+        self.corrections: dict[int, dict[int, ModelPrompt]] = {}  # obj_id -> frame -> a later prompt
+        initial = []
+        for obj_id, own in by_obj.items():
+            own = sorted(own, key=lambda p: -p.frame if reverse else p.frame)
+            initial.append(own[0])
+            self.corrections[obj_id] = {p.frame: p for p in own[1:]}
+        self.groups = self._make_groups(initial)
         self.model_seconds = 0.0
+
+    def _make_groups(self, initial: list[ModelPrompt]) -> list[Group]:
+        """Fresh groups (empty banks) of objects whose initial prompts share a key."""
+        by_key: dict[tuple, list[ModelPrompt]] = {}
+        for p in initial:  # batch_objects=False: one bank per object (for comparison in bench/track_speed.py)
+            by_key.setdefault(p.key if self.batch_objects else (p.key, p.obj_id), []).append(p)
+        groups = []
+        for members in by_key.values():
+            boxes = torch.stack([self._prompt_box(p) for p in members])
+            group = Group(members, MemoryBank(self.horizon), MemoryBank(self.horizon), boxes, size=self.size)
+            group.lost = torch.zeros(len(members))
+            group.inputs = prompt_inputs(members)
+            groups.append(group)
+        return groups
+
+    def _prompt_box(self, p: ModelPrompt) -> torch.Tensor:
+        if p.box is not None:
+            return p.box
+        return p.mask_box() if p.mask is not None else self._points_box(p)
+
+    def snapshot(self) -> list[Group]:
+        """The state after the last step (groups with copies of their banks), for ``restore``."""
+        return [g.take(range(len(g.prompts))) for g in self.groups]
+
+    def restore(self, groups: list[Group], t: int) -> None:
+        """Continue after local frame ``t`` from ``groups``, a ``snapshot`` taken after frame t by a sweep over the
+        same objects with the same prompts up to t: objects that had started keep their memory and boxes (removed
+        ones are dropped), all others start from this sweep's prompts. Corrections after t apply as prompted."""
+        initial = {p.obj_id: p for g in self.groups for p in g.prompts}
+        kept, taken = [], set()
+        for g in groups:
+            if not self._started(g, t):
+                continue
+            index = [
+                i
+                for i, p in enumerate(g.prompts)
+                if p.obj_id in initial and initial[p.obj_id].frame == p.frame
+            ]
+            if index:
+                kept.append(g.take(index))
+                taken.update(g.prompts[i].obj_id for i in index)
+        rest = self._make_groups([p for p in initial.values() if p.obj_id not in taken])
+        self.groups = sorted(kept + rest, key=lambda g: self.order[g.prompts[0].obj_id])
 
     def _points_box(self, p: ModelPrompt) -> torch.Tensor:
         """Fallback Mspec box around a click prompt (used only if the modal mask on the prompt frame is empty)."""
@@ -155,38 +139,86 @@ class Propagation:
         """Whether any object is tracked on frame t (its prompt frame reached in this direction)."""
         return any(self._started(g, t) for g in self.groups)
 
-    def _started(self, group: _Group, t: int) -> bool:
+    def _started(self, group: Group, t: int) -> bool:
         return group.frame >= t if self.reverse else group.frame <= t
+
+    def _cond(self, group: Group, t: int) -> list[ModelPrompt] | None:
+        """The prompts of the group on frame t: its initial ones, a correction (groups of one), or None."""
+        if t == group.frame:
+            return group.prompts
+        later = self.corrections.get(group.prompts[0].obj_id, {}).get(t)
+        return [later] if later is not None and len(group.prompts) == 1 else None
+
+    def _split_corrected(self, t: int) -> None:
+        """Objects corrected on frame t leave their batch for a bank of their own (their rows of its memory), so
+        that the correction conditions their memory only; the correction's box (the mask's box; for clicks, the
+        current box grown to take in the positive clicks) becomes their Mspec box."""
+        groups = []
+        for g in self.groups:
+            fixed = [i for i, p in enumerate(g.prompts) if t in self.corrections.get(p.obj_id, {})]
+            if not fixed or not self._started(g, t) or t == g.frame:
+                groups.append(g)
+                continue
+            rest = [i for i in range(len(g.prompts)) if i not in fixed]
+            groups += ([g.take(rest)] if rest else []) + [g.take([i]) for i in fixed]
+        self.groups = groups
+        for g in self.groups:
+            prompt = self._cond(g, t)
+            if prompt is None or t == g.frame:
+                continue
+            p = prompt[0]
+            if p.box is not None or p.mask is not None:
+                box = self._prompt_box(p)
+            else:
+                clicks = p.points[p.labels > 0]
+                box = g.boxes[0]
+                if len(clicks):
+                    box = torch.cat(
+                        [
+                            torch.minimum(box[:2], clicks.min(0).values),
+                            torch.maximum(box[2:], clicks.max(0).values + 1),
+                        ]
+                    )
+            g.boxes, g.lost = box[None].float(), torch.zeros(1)
 
     def banks(self) -> list[MemoryBank]:
         """The memory banks tracking reads: the amodal ones, or the modal tracker's with the adapters bypassed."""
         return [g.amodal if self.adapters else g.visible for g in self.groups]
 
-    def _track(self, group: _Group, bank: MemoryBank, feats, t: int) -> dict:
-        is_cond = t == group.frame
-        points = None
-        if is_cond:
+    def _track(self, group: Group, bank: MemoryBank, feats, t: int) -> dict:
+        prompts = self._cond(group, t)
+        points = masks = None
+        if prompts is not None:
             device = feats.top_features.device
-            points = {k: v.to(device) for k, v in group.point_inputs.items()}
-            if group.crops is not None:
-                points["point_coords"] = points_to_crop(
-                    points["point_coords"], group.crops.to(device), self.size
-                )
+            inputs = group.inputs if t == group.frame else prompt_inputs(prompts)
+            if "mask" in inputs:
+                masks = inputs["mask"].to(device)
+                if group.crops is not None:
+                    masks = crop_masks(masks, group.crops.to(device), self.size)
+                masks = masks.float()[:, None]
+            else:
+                points = {k: v.to(device) for k, v in inputs.items()}
+                if group.crops is not None:
+                    points["point_coords"] = points_to_crop(
+                        points["point_coords"], group.crops.to(device), self.size
+                    )
         out = self.model.track_frame(
             t,
             feats,
             bank.memory,
-            is_cond=is_cond,
+            is_cond=prompts is not None,
             num_frames=self.num_frames,
             point_inputs=points,
+            mask_inputs=masks,
             reverse=self.reverse,
         )
-        bank.add(t, out, is_cond, self.reverse)
+        bank.add(t, out, prompts is not None, self.reverse)
         return out
 
     @torch.inference_mode()
     def step(self, t: int, image: torch.Tensor) -> list[ObjectStep]:
         """Track every started object on local frame ``t``; ``image`` is the normalised input [1, 3, S, S]."""
+        self._split_corrected(t)
         groups = [g for g in self.groups if self._started(g, t)]
         if not groups:
             return []
@@ -201,7 +233,9 @@ class Propagation:
             images = self._images(image, groups)
             token = self.model.visible_token  # the visible part comes with the amodal pass
             second_pass = self.visible and not token
-            starting = [g for g in groups if g.frame == t and (g.needs_modal_box or second_pass)]
+            starting = [
+                g for g in groups if g.frame == t and not g.has_mask and (g.needs_modal_box or second_pass)
+            ]
             modal = self.model.encode(images, None) if (second_pass or starting) else None
             for g in starting:  # the prompt itself on the modal model, in a bank of its own
                 modal_outs[id(g)] = self._track(g, MemoryBank(None), self._modal_for(modal, groups, g), t)
@@ -227,7 +261,7 @@ class Propagation:
         self.model_seconds += time.perf_counter() - tic
         return self._collect(groups, amodal_outs, modal_outs, prior_boxes)
 
-    def _images(self, image: torch.Tensor, groups: list[_Group]) -> torch.Tensor:
+    def _images(self, image: torch.Tensor, groups: list[Group]) -> torch.Tensor:
         """The model input: the frame itself [1, 3, S, S], or each object's crop [N, 3, S, S] with search regions
         (each crop around the object's last box, grown while the object is lost)."""
         if self.search is None:
@@ -237,7 +271,7 @@ class Propagation:
             g.crops = square_crops(g.boxes, self.hw, self.size, self.search, grow)
         return crop_images(image, torch.cat([g.crops for g in groups]).to(image.device), self.size)
 
-    def _modal_for(self, modal, groups: list[_Group], group: _Group):
+    def _modal_for(self, modal, groups: list[Group], group: Group):
         """A group's share of the modal encoder output: the one shared frame, or its objects' crops."""
         n = len(group.prompts)
         if self.search is None:
@@ -249,11 +283,11 @@ class Propagation:
             offset += len(g.prompts)
         raise ValueError("group not in this step")
 
-    def _follow(self, group: _Group, spec: torch.Tensor) -> None:
+    def _follow(self, group: Group, spec: torch.Tensor) -> None:
         """New Mspec boxes in model pixels -> the group's boxes (frame pixels with search regions)."""
         group.boxes = spec if group.crops is None else boxes_from_crop(spec, group.crops, self.size)
 
-    def _visible(self, group: _Group, modal, amodal_out: dict, t: int) -> dict:
+    def _visible(self, group: Group, modal, amodal_out: dict, t: int) -> dict:
         """Modal SAM-2 on a later frame, prompted with the box of each object's amodal mask (its last good box
         while the mask is empty)."""
         mask = amodal_out["pred_masks_high_res"][:, 0] > 0
@@ -276,6 +310,11 @@ class Propagation:
             out = amodal_outs[id(g)]
             logits = out["pred_masks_high_res"][:, 0]
             scores = torch.sigmoid(out["object_score_logits"].float()).reshape(-1).tolist()
+            ious = (
+                out["ious"].float().amax(dim=1).tolist()
+                if out.get("ious") is not None
+                else [None] * len(scores)
+            )
             visible = None
             if self.visible and self.adapters:  # the visible part lies inside the whole shape
                 source = out if "visible_high_res" in out else modal_outs[id(g)]
@@ -291,6 +330,6 @@ class Propagation:
                 prior = None if prior_boxes is None else prior_boxes[offset + i]
                 vis = None if visible is None else visible[i]
                 crop = None if crops is None else crops[i]
-                steps.append(ObjectStep(p.obj_id, logits[i], vis, scores[i], prior, crop))
+                steps.append(ObjectStep(p.obj_id, logits[i], vis, scores[i], prior, crop, ious[i]))
             offset += len(g.prompts)
         return steps

@@ -28,13 +28,15 @@ from amodal_vos.tracking.prompts import Prompt
 @dataclass
 class ObjectFrame:
     """One object on one frame: amodal and visible masks as RLE, amodal box (x, y, w, h; None when the mask is
-    empty), hidden share of the amodal mask, and presence score (probability the object is in the frame)."""
+    empty), hidden share of the amodal mask, presence score (probability the object is in the frame) and SAM-2's
+    predicted IoU of the amodal mask (None in masks JSON files written before it was recorded)."""
 
     amodal: dict
     visible: dict | None
     box: list[float] | None
     occlusion: float | None
     score: float
+    iou: float | None = None
 
     @classmethod
     def from_masks(
@@ -43,6 +45,7 @@ class ObjectFrame:
         visible: np.ndarray | None,
         score: float,
         region: tuple[int, int, int, int] | None = None,
+        iou: float | None = None,
     ) -> ObjectFrame:
         """``region`` (y0, y1, x0, x1): the amodal mask is empty outside it (None: the whole frame), so the box and
         occlusion are computed there only."""
@@ -58,12 +61,13 @@ class ObjectFrame:
             occlusion = float(hidden / area) if area else 0.0
         xywh = None if box is None else [box[0], box[1], box[2] - box[0], box[3] - box[1]]
         return cls(
-            rle.encode(amodal), None if visible is None else rle.encode(visible), xywh, occlusion, score
+            rle.encode(amodal), None if visible is None else rle.encode(visible), xywh, occlusion, score, iou
         )
 
 
 class TrackResult:
-    """Tracked frames ``start .. start + len(self) - 1`` of ``video``; ``partial`` when the run was interrupted."""
+    """Tracked frames ``start .. start + len(self) - 1`` of ``video``; ``partial`` when the run was interrupted.
+    ``prompts`` holds each object's first prompt; ``object_prompts`` all of them (several with the predictor)."""
 
     def __init__(
         self,
@@ -80,6 +84,7 @@ class TrackResult:
         self.partial = False
         self.truncated = False  # the video ended before ``end`` (then also partial)
         self._source = source
+        self.object_prompts: dict[int, list[Prompt]] = {p.obj_id: [p] for p in self.prompts}
 
     @property
     def source(self) -> FrameSource:
@@ -157,9 +162,18 @@ class TrackResult:
 
     def json_header(self) -> dict:
         """The masks JSON document without its frames (schema: amodal_vos/io/masks_json.py)."""
-        objects = [{"id": p.obj_id, "prompt": p.to_json()} for p in self.prompts]
+        objects = []
+        for p in self.prompts:
+            entry = {"id": p.obj_id, "prompt": p.to_json()}
+            own = self.object_prompts.get(p.obj_id, [p])
+            if len(own) > 1:
+                entry["prompts"] = [q.to_json() for q in own]
+            objects.append(entry)
+        video = self.video.to_json()
+        if Path(video["path"]).exists():  # absolute, so that the JSON reopens its video from any folder
+            video["path"] = str(Path(video["path"]).resolve())
         return masks_json.header(
-            self.video.to_json(), self.start, self.end, self.model, objects, self.partial, self.truncated
+            video, self.start, self.end, self.model, objects, self.partial, self.truncated
         )
 
     def json_frames(self) -> Iterator[dict]:
@@ -193,11 +207,12 @@ class TrackResult:
 
     @classmethod
     def load(cls, path: str | Path) -> TrackResult:
-        """A result read back from a masks JSON."""
+        """A result read back from a masks JSON, from any folder: the video path is used as written if it exists,
+        else the same relative path or file name next to the JSON (a JSON moved along with its video)."""
         doc = masks_json.read(path)
         v = doc["video"]
         video = VideoInfo(
-            v["path"],
+            _find_video(v["path"], Path(path)),
             v["width"],
             v["height"],
             Fraction(v["fps"]).limit_denominator(1001),
@@ -206,6 +221,9 @@ class TrackResult:
         )
         prompts = [Prompt.from_json(o["id"], o["prompt"]) for o in doc["objects"]]
         result = cls(video, prompts, doc["range"]["start"], doc["range"]["end"], doc["model"])
+        for o in doc["objects"]:
+            if "prompts" in o:
+                result.object_prompts[o["id"]] = [Prompt.from_json(o["id"], q) for q in o["prompts"]]
         for entry in doc["frames"]:
             result.frames.append(
                 {o["id"]: ObjectFrame(**{k: v for k, v in o.items() if k != "id"}) for o in entry["objects"]}
@@ -213,3 +231,13 @@ class TrackResult:
         result.partial = doc["partial"]
         result.truncated = bool(doc.get("truncated", False))
         return result
+
+
+def _find_video(stored: str, json_path: Path) -> str:
+    """The video of a masks JSON: ``stored`` if it exists, else that path relative to the JSON's folder, else a
+    file of the same name there; ``stored`` unchanged when none exists (reopening it then names it)."""
+    folder = json_path.resolve().parent
+    for candidate in (Path(stored), folder / stored, folder / Path(stored).name):
+        if candidate.exists():
+            return str(candidate)
+    return stored

@@ -198,7 +198,9 @@ class TrackingRun:
         frames = {}
         for i, step in enumerate(steps):
             masks = (amodal[i], None if visible is None else visible[i])
-            entry = ObjectFrame.from_masks(*masks, step.score, region=regions[i] or (0, 0, 0, 0))
+            entry = ObjectFrame.from_masks(
+                *masks, step.score, region=regions[i] or (0, 0, 0, 0), iou=step.iou
+            )
             frames[step.obj_id] = (entry, masks)
         self.timings.masks += time.perf_counter() - tic
         return frames

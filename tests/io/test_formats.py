@@ -67,7 +67,7 @@ def make_result(video_path, visible=True) -> TrackResult:
     for index in range(START, END):
         result.frames.append(
             {
-                i: ObjectFrame.from_masks(a, v if visible else None, s)
+                i: ObjectFrame.from_masks(a, v if visible else None, s, iou=s - 0.1)
                 for i, (a, v, s) in _masks(index).items()
             }
         )
@@ -144,6 +144,7 @@ def test_coco_loads_with_pycocotools_and_masks_match(masks_file, tmp_path):
         assert ann["area"] == amodal.sum() and ann["visible_area"] == visible.sum()
         assert ann["occlude_rate"] == pytest.approx((amodal & ~visible).sum() / amodal.sum())
         assert ann["score"] == pytest.approx(score) and ann["iscrowd"] == 0 and ann["category_id"] == 1
+        assert ann["iou"] == pytest.approx(score - 0.1)  # the predicted IoU travels with every export
         if visible.any():
             vy, vx = np.nonzero(visible)
             assert ann["visible_bbox"] == [
@@ -214,12 +215,14 @@ def test_ytvis_segmentations_decode_to_our_masks(masks_file, tmp_path, visible):
     for ann in doc["annotations"]:
         assert ann["video_id"] == 1 and len(ann["segmentations"]) == END - START
         for k, index in enumerate(range(START, END)):
-            amodal, vis, _ = _masks(index)[ann["id"]]
+            amodal, vis, score = _masks(index)[ann["id"]]
             want = vis if visible else amodal
             seg = ann["segmentations"][k]
             if not want.any():
                 assert seg is None and ann["bboxes"][k] is None and ann["areas"][k] is None
+                assert ann["ious"][k] is None
                 continue
+            assert ann["ious"][k] == pytest.approx(score - 0.1)
             assert np.array_equal(_decode(seg), want) and ann["areas"][k] == want.sum()
             ys, xs = np.nonzero(want)
             assert ann["bboxes"][k] == [xs.min(), ys.min(), xs.max() - xs.min() + 1, ys.max() - ys.min() + 1]

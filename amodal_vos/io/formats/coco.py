@@ -8,6 +8,7 @@ One JSON that pycocotools ``COCO(path)`` and supervision ``DetectionDataset.from
         {"id", "image_id", "category_id", "iscrowd": 0,
          "track_id": int,                 # the object id, the same on every frame
          "score": float,                  # presence probability
+         "iou": float | null,             # the model's predicted IoU of the mask (null in older masks files)
          "segmentation": RLE,             # AMODAL mask (whole shape), COCO RLE, counts a str
          "bbox": [x, y, w, h],            # amodal box
          "area": int,                     # amodal area in pixels
@@ -63,6 +64,7 @@ def to_coco(result: TrackResult, labels: dict[int, str] | None = None) -> dict:
                     "iscrowd": 0,
                     "track_id": obj_id,
                     "score": float(entry.score),
+                    "iou": entry.iou,
                     "segmentation": entry.amodal,
                     "bbox": list(entry.box),
                     "area": rle.area(entry.amodal),

@@ -4,6 +4,7 @@
      "videos": [{"id": 1, "width", "height", "length", "file_names": ["<video stem>/00017.jpg", ...]}],
      "annotations": [{"id": object id, "video_id": 1, "track_id": object id, "category_id", "iscrowd": 0,
                       "score": mean presence score over the frames it is present on, "height", "width", "length",
+                      "ious": [predicted IoU | null per tracked frame],
                       "segmentations": [RLE | null per tracked frame],   # COCO RLE, counts a str
                       "bboxes": [[x, y, w, h] | null], "areas": [int | null]}],
      "categories": [{"id": 1, "name": "object", ...}]}
@@ -36,7 +37,7 @@ def to_ytvis(result: TrackResult, labels: dict[int, str] | None = None, visible:
     video["file_names"] = [f"{name}/{index:05d}.jpg" for index in result.frame_indices]
     annotations = []
     for obj_id in result.ids:
-        segs, boxes, scores = [], [], []
+        segs, boxes, scores, ious = [], [], [], []
         for frame in result.frames:
             entry = frame.get(obj_id)
             seg = box = None
@@ -51,6 +52,7 @@ def to_ytvis(result: TrackResult, labels: dict[int, str] | None = None, visible:
                     seg = None if box is None else entry.visible
             segs.append(seg)
             boxes.append(box)
+            ious.append(None if seg is None else entry.iou)
         annotations.append(
             {
                 "id": obj_id,
@@ -65,6 +67,7 @@ def to_ytvis(result: TrackResult, labels: dict[int, str] | None = None, visible:
                 "segmentations": segs,
                 "bboxes": boxes,
                 "areas": [None if s is None else rle.area(s) for s in segs],
+                "ious": ious,
             }
         )
     info = {"description": "amodal-vos tracking result", "masks": "visible" if visible else "amodal"}
