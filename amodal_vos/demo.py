@@ -132,7 +132,7 @@ def run_demo(
     on_frame: Callable | None = None,
 ) -> tuple[list[dict], dict[str, Path]]:
     """Write the demo clip, track its two targets, write overlay mp4 + masks JSON + summary JSON under out_dir.
-    ``on_frame`` receives the tracker's per-frame events (progress); without it a tqdm bar is shown."""
+    ``on_frame`` receives the tracker's per-frame events (progress); without it a progress bar is shown."""
     out = Path(out_dir)
     files = {
         "clip": out / "demo_clip.mp4",

@@ -44,7 +44,8 @@ Examples:
 \b
 Outputs: the overlay (visible part solid, hidden part hatched, whole shape outlined, id and hidden share),
 the masks JSON (per frame and object: amodal and visible masks as COCO RLE, box, occlusion, score; schema
-in amodal_vos/io/masks_json.py) and with --png-dir DAVIS-palette PNGs (DIR/visible/, DIR/amodal/<id>/).
+in amodal_vos/io/masks_json.py) and with --png-dir DAVIS-palette PNGs (DIR/visible/, DIR/amodal/<id>/);
+--format coco,ytvis,mot,davis also writes those formats beside the overlay (as `amodal-vos convert` does).
 Ctrl-C (or SIGTERM, SIGHUP) stops cleanly: the outputs keep the frames done and the JSON says
 "partial": true; a partial result never replaces an earlier one (with --force it goes beside it, as
 OUT.partial.mp4 / OUT.partial.json). A truncated video is an error unless --allow-truncated.
@@ -83,6 +84,15 @@ OUT.partial.mp4 / OUT.partial.json). A truncated video is an error unless --allo
 )
 @click.option("--frame", default=0, show_default=True, help="Frame of the prompts that name none.")
 @click.option(
+    "--format",
+    "formats",
+    default="",
+    metavar="coco,ytvis,mot,davis",
+    help="Also write these formats beside the overlay: OUT.coco/ (annotations.json + images/), OUT.ytvis.json, "
+    "OUT.mot.txt, OUT.davis/.",
+)
+@click.option("--no-legend", is_flag=True, help="Leave the legend out of the overlay.")
+@click.option(
     "--output", "-o", type=click.Path(path_type=Path), help="Overlay mp4 [default: VIDEO.amodal.mp4 here]."
 )
 @click.option(
@@ -102,11 +112,12 @@ OUT.partial.mp4 / OUT.partial.json). A truncated video is an error unless --allo
 )
 @model_options
 def track(
-    video, boxes, points, negatives, prompts_file, detections, frame, output, masks, png_dir, start, end, max_frames, quiet, allow_truncated,
-    checkpoint, config, device, no_visible, force,
+    video, boxes, points, negatives, prompts_file, detections, frame, formats, no_legend, output, masks, png_dir,
+    start, end, max_frames, quiet, allow_truncated, checkpoint, config, device, no_visible, force,
 ) -> None:  # fmt: skip
     """Track objects through VIDEO (a video file, a folder of JPEG/PNG frames, or an image) and predict their
     amodal masks: the whole shape of each object, including the parts hidden behind other things."""
+    from amodal_vos.io.formats import export_targets
     from amodal_vos.io.video import open_video
     from amodal_vos.tracking import TrackingInterrupted
     from amodal_vos.tracking.outputs import Outputs
@@ -123,11 +134,21 @@ def track(
     output = output or default_output(video, ".mp4")
     masks = masks or output.with_suffix(".json")
     Outputs(source.info, output, masks, png_dir, force, num_frames=stop - first)  # fail early, before loading
+    exports = export_targets(output, formats, force)
     tracker = load_tracker(checkpoint, config, device, no_visible)
     if interactive:
         track_interactive(
-            tracker, source, prompts, found, (first, stop), (output, masks, png_dir), force, quiet
+            tracker,
+            source,
+            prompts,
+            found,
+            (first, stop),
+            (output, masks, png_dir),
+            force,
+            quiet,
+            not no_legend,
         )
+        write_exports(masks, exports, force)
         return
     progress, on_frame = rich_progress() if not quiet else (None, None)
     tic = time.perf_counter()
@@ -136,7 +157,7 @@ def track(
             progress.start()
         result = tracker.track(
             source, prompts, start=first, end=stop, output=output, masks=masks, png_dir=png_dir, force=force,
-            on_frame=on_frame, allow_truncated=allow_truncated,
+            on_frame=on_frame, allow_truncated=allow_truncated, legend=not no_legend,
         )  # fmt: skip
     except TrackingInterrupted as stop_:
         if progress is not None:
@@ -158,9 +179,21 @@ def track(
             err=True,
         )
     click.echo("wrote " + ", ".join(str(p) for p in tracker.last_run.outputs.written.values()))
+    write_exports(masks, exports, force)
 
 
-def track_interactive(tracker, source, prompts, detections, frames, outputs, force, quiet) -> None:
+def write_exports(masks: Path, exports: dict[str, Path], force: bool) -> None:
+    """--format: convert the masks JSON just written into each requested format (amodal_vos.io.formats)."""
+    from amodal_vos.io.formats import convert
+
+    for name, path in exports.items():
+        for line in convert(masks, name, path, force=force):
+            click.echo(line)
+
+
+def track_interactive(
+    tracker, source, prompts, detections, frames, outputs, force, quiet, legend=True
+) -> None:
     """`track` through the predictor: forwards (re-prompting from detections), then backwards, then the outputs
     from the stored masks (the video is read again for the overlay). Ctrl-C, SIGTERM or SIGHUP stop at the next
     frame boundary; the frames done from the first one on are written as a partial result, as in `track`."""
@@ -205,19 +238,20 @@ def track_interactive(tracker, source, prompts, detections, frames, outputs, for
             progress.stop()
     result = predictor.result(state)
     if interrupted:
-        _write_partial(result, outputs, force, frames, stop.signum)
-    written = result.save(*outputs, force=force)
+        _write_partial(result, outputs, force, frames, stop.signum, legend)
+    written = result.save(*outputs, force=force, legend=legend)
     summarize(result, time.perf_counter() - tic)
     click.echo("wrote " + ", ".join(str(p) for p in written.values()))
 
 
-def _write_partial(result, outputs, force, frames, signum) -> None:
+def _write_partial(result, outputs, force, frames, signum, legend) -> None:
     """After an interruption: keep the frames from the first tracked one up to the first with no object, marked
     partial (beside, never over, earlier outputs), and exit 128 + the signal."""
     done = next((i for i, objects in enumerate(result.frames) if not objects), len(result.frames))
     del result.frames[done:]
     result.partial = True
-    written = ", ".join(str(p) for p in result.save(*outputs, force=force).values()) if done else "none"
+    saved = result.save(*outputs, force=force, legend=legend) if done else {}
+    written = ", ".join(str(p) for p in saved.values()) or "none"
     click.echo(
         f"interrupted after {done} of {frames[1] - frames[0]} frames; partial outputs: {written}", err=True
     )

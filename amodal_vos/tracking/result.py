@@ -191,11 +191,16 @@ class TrackResult:
         masks: str | Path | None = None,
         png_dir: str | Path | None = None,
         force: bool = False,
+        legend: bool = True,
     ) -> dict[str, Path]:
-        """Write the overlay video, masks JSON and/or palette PNGs (the video is read again for the overlay)."""
+        """Write the overlay video, masks JSON and/or palette PNGs (the video is read again for the overlay);
+        ``legend=False`` leaves the overlay's legend out."""
+        from amodal_vos.io.annotators import default_annotators
         from amodal_vos.tracking.outputs import Outputs
 
-        outputs = Outputs(self.video, output, masks, png_dir, force)
+        outputs = Outputs(
+            self.video, output, masks, png_dir, force, annotators=default_annotators(legend=legend)
+        )
         needs_frames = output is not None or png_dir is not None
         with outputs:
             if needs_frames:

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from amodal_vos.errors import UserError
+from amodal_vos.io.annotators import default_annotators
 from amodal_vos.io.frames import ArraySource
 from amodal_vos.io.video import FrameSource, open_video
 from amodal_vos.model import AmodalSAM2
@@ -133,12 +134,14 @@ class AmodalTracker:
         progress: bool = False,
         prune: bool = True,
         allow_truncated: bool = False,
+        legend: bool = True,
     ) -> TrackResult:
         """Track every prompted object over frames [start, end) of ``video`` (a path: video file, frame folder or
         image; a FrameSource; or frames [T, H, W, 3] / one image [H, W, 3] as a uint8 array) and return the masks.
         ``output`` / ``masks`` / ``png_dir`` also write the overlay video, masks JSON and palette PNGs.
         ``allow_truncated``: a video that ends before ``end`` although its index announces more frames gives the
-        frames that could be read, marked partial and truncated, instead of a UserError."""
+        frames that could be read, marked partial and truncated, instead of a UserError. ``legend=False``: no
+        legend in the overlay. ``progress``: a progress bar on stderr."""
         source = as_source(video)
         start, end = frame_range(source.info.num_frames, start, end, max_frames)
         prompts = check_prompts(as_prompts(prompts), source.info, start, end)
@@ -149,13 +152,17 @@ class AmodalTracker:
             "adapters": self.adapters,
         }
         result = TrackResult(source.info, prompts, start, end, description, source=source)
-        outputs = Outputs(source.info, output, masks, png_dir, force, num_frames=end - start)
+        outputs = Outputs(
+            source.info, output, masks, png_dir, force, num_frames=end - start,
+            annotators=default_annotators(legend=legend),
+        )  # fmt: skip
         bar = None
         if progress:
-            from tqdm.auto import tqdm
+            from amodal_vos.io.progress import RateColumn, progress_bar
 
-            bar = tqdm(unit="frame", desc="tracking")
-        callback = on_frame if bar is None else _with_bar(bar, on_frame)
+            bar = progress_bar(RateColumn("fps"))
+            bar.start()
+        callback = on_frame if bar is None else _with_bar(bar, bar.add_task("tracking", total=None), on_frame)
         run = TrackingRun(
             self.model, source, prompts, start, end, outputs, result,
             adapters=self.adapters, visible=visible, prune=prune, batch_objects=self.batch_objects, on_frame=callback,
@@ -167,7 +174,7 @@ class AmodalTracker:
                 return run.run()
         finally:
             if bar is not None:
-                bar.close()
+                bar.stop()
 
     def segment(self, image: str | Path | np.ndarray, prompts: PromptsLike, **kwargs) -> TrackResult:
         """Amodal segmentation of one image: ``track`` on a one-frame input (``output`` may be a .png)."""
@@ -177,10 +184,11 @@ class AmodalTracker:
         return self.track(source, prompts, **kwargs)
 
 
-def _with_bar(bar, on_frame):
+def _with_bar(bar, task, on_frame):
+    """An on_frame callback that also advances the rich progress bar ``bar`` (io/progress.py)."""
+
     def report(event: FrameEvent) -> None:
-        bar.total = event.total
-        bar.update(1)
+        bar.update(task, total=event.total, completed=event.done, description=f"tracking ({event.phase})")
         if on_frame is not None:
             on_frame(event)
 

@@ -27,11 +27,18 @@ from amodal_vos.io.formats.mot import to_mot
 from amodal_vos.io.formats.ytvis import to_ytvis
 
 FORMATS = ("coco", "ytvis", "mot", "davis")
+_EXPORT_NAMES = {
+    "coco": ".coco/annotations.json",
+    "ytvis": ".ytvis.json",
+    "mot": ".mot.txt",
+    "davis": ".davis",
+}
 
 __all__ = [
     "FORMATS",
     "categories",
     "convert",
+    "export_targets",
     "load",
     "present",
     "to_coco",
@@ -44,6 +51,24 @@ __all__ = [
 
 def _json(doc: dict) -> str:
     return json.dumps(doc, separators=(",", ":"))
+
+
+def export_targets(output: str | Path, formats: str | list[str], force: bool = False) -> dict[str, Path]:
+    """Where ``track --format`` writes each format, beside the overlay ``OUT.mp4``: ``OUT.coco/annotations.json``
+    (+ ``OUT.coco/images/``), ``OUT.ytvis.json``, ``OUT.mot.txt``, ``OUT.davis/``. ``formats``: names or one
+    comma-separated string; each target is checked at once (existing without ``force``: a UserError)."""
+    names = [f.strip().lower() for f in (formats.split(",") if isinstance(formats, str) else formats)]
+    names = [n for n in dict.fromkeys(names) if n]
+    unknown = [n for n in names if n not in FORMATS]
+    if unknown:
+        raise UserError(f"unknown --format {unknown[0]!r} (formats: {', '.join(FORMATS)})")
+    output = Path(output)
+    targets = {n: output.parent / (output.stem + _EXPORT_NAMES[n]) for n in names}
+    for name, path in targets.items():
+        check_output(path, force, kind="folder" if name == "davis" else "file")
+        if name == "coco":
+            check_output(path.parent / "images", force, kind="folder")
+    return targets
 
 
 def convert(
