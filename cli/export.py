@@ -23,7 +23,8 @@ import click
 @click.option("--note", help="A line for the record (e.g. how the model was made).")
 @click.option("--force", is_flag=True, help="Overwrite OUTPUT.")
 def export(checkpoint, output, half, eval_json, note, force) -> None:
-    """Copy CHECKPOINT to OUTPUT (our .safetensors format) for shipping or sharing."""
+    """Copy CHECKPOINT to OUTPUT (our .safetensors format) for shipping or sharing. For ONNX graphs (onnxruntime
+    and other runtimes) use `amodal-vos export-onnx`."""
     from amodal_vos.errors import UserError
     from amodal_vos.io.atomic import check_output
     from amodal_vos.model import load_checkpoint, save_checkpoint

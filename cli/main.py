@@ -43,6 +43,7 @@ def _register() -> None:
     """Attach the subcommands; each lives in its own module under cli/."""
     from amodal_vos.cli import convert, data, demo, export, info, segment, track, track_many, train
     from amodal_vos.cli import eval as eval_cli
+    from amodal_vos.cli import export_onnx as export_onnx_cli
 
     cli.add_command(info.info)
     cli.add_command(data.data)
@@ -53,6 +54,7 @@ def _register() -> None:
     cli.add_command(eval_cli.eval_cmd)
     cli.add_command(demo.demo)
     cli.add_command(export.export)
+    cli.add_command(export_onnx_cli.export_onnx)
     cli.add_command(convert.convert)
 
 
