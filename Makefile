@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # CPU wheel by default; a GPU user sets e.g. TORCH="torch==2.5.1 --index-url https://download.pytorch.org/whl/cu124"
 TORCH ?= torch==2.13.0
 
-.PHONY: venv test lint format demo bench clean assets
+.PHONY: venv test lint format demo bench clean assets browser
 
 $(BIN)/.installed: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -44,6 +44,20 @@ assets:
 	else export DEBIAN_FRONTEND=noninteractive && apt-get update -qq && \
 		apt-get install -y -qq --no-install-recommends $(ASSET_PACKAGES) >/dev/null && \
 		echo "assets: installed" $$missing; fi
+
+# Debian's chromium + chromium-driver for the app's browser test (tests/app/test_app_browser.py; it skips without
+# them): installed only when missing; without root or apt it says what to run and carries on. Never a downloaded browser.
+BROWSER_PACKAGES := chromium chromium-driver
+
+browser:
+	@missing=$$(for p in $(BROWSER_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q " installed$$" || echo $$p; done); \
+	if [ -z "$$missing" ]; then echo "browser: installed ($(BROWSER_PACKAGES))"; \
+	elif [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then \
+		echo "browser: missing" $$missing "- run as root: make browser (the browser test skips until then)"; \
+	else export DEBIAN_FRONTEND=noninteractive && apt-get update -qq && \
+		apt-get install -y -qq --no-install-recommends $(BROWSER_PACKAGES) >/dev/null && \
+		echo "browser: installed" $$missing; fi
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

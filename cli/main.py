@@ -41,7 +41,7 @@ def cli() -> None:
 
 def _register() -> None:
     """Attach the subcommands; each lives in its own module under cli/."""
-    from amodal_vos.cli import convert, data, demo, export, info, segment, track, track_many, train
+    from amodal_vos.cli import app, convert, data, demo, export, info, segment, track, track_many, train
     from amodal_vos.cli import eval as eval_cli
     from amodal_vos.cli import export_onnx as export_onnx_cli
 
@@ -56,6 +56,7 @@ def _register() -> None:
     cli.add_command(export.export)
     cli.add_command(export_onnx_cli.export_onnx)
     cli.add_command(convert.convert)
+    cli.add_command(app.app)
 
 
 _register()
