@@ -5,7 +5,7 @@ Layout written by ``PaletteWriter`` (amodal masks overlap where one object hides
 per object; visible masks do not overlap and share one label map per frame):
 
     DIR/visible/00000.png          visible (modal) label map of frame 0, all objects
-    DIR/amodal/001/00000.png       amodal mask of object 1 on frame 0 (values 0 or 1)
+    DIR/amodal/001/00000.png       amodal mask of object 1 on frame 0 (values 0 or the id, 1)
 """
 
 from __future__ import annotations
