@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from amodal_vos.cli.track_options import weights_options
 from amodal_vos.errors import UserError
 
 
@@ -15,13 +16,7 @@ from amodal_vos.errors import UserError
 @click.option(
     "--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: all interfaces)."
 )
-@click.option(
-    "--checkpoint",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Model weights [default: the shipped model].",
-)
-@click.option("--config", help="Model config name or YAML; must fit --checkpoint.")
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@weights_options
 def app(video, port, host, checkpoint, config, device) -> None:
     """Serve a page to open VIDEO (or upload one; the demo clip when none), draw boxes and click on any frame,
     track with the frames shown as they come, correct, and download the overlay, masks JSON and exports.

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from amodal_vos.cli.track_options import load_tracker, rich_progress
+from amodal_vos.cli.track_options import load_tracker, rich_progress, weights_options
 
 
 @click.command()
@@ -17,13 +17,7 @@ from amodal_vos.cli.track_options import load_tracker, rich_progress
     show_default=True,
     help="Folder for the clip, overlay mp4, masks JSON and summary.json.",
 )
-@click.option(
-    "--checkpoint",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Model weights [default: the shipped model].",
-)
-@click.option("--config", help="Model config name or YAML; must fit --checkpoint.")
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@weights_options
 @click.option("--seed", type=int, default=None, help="Generator seed of the clip [default: the demo's own].")
 @click.option("--force", is_flag=True, help="Overwrite existing outputs in --out.")
 def demo(out, checkpoint, config, device, seed, force) -> None:

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from amodal_vos.cli.track_options import weights_options
+
 EPILOG = """\b
 MANIFEST is JSONL, one video per line (relative paths are relative to the manifest's folder):
   {"video": "a.mp4", "box": [x, y, w, h]}                 one object, box on frame 0 (or "frame": N)
@@ -37,19 +39,7 @@ Examples:
     "--workers", default=1, show_default=True, help="Worker processes on this machine (each loads the model)."
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-@click.option(
-    "--checkpoint",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Model weights (.safetensors, or an official SAM-2 .pt). Default: the shipped model.",
-)
-@click.option("--config", help="Model config name or YAML; must fit --checkpoint.")
-@click.option(
-    "--device",
-    type=click.Choice(["auto", "cpu", "cuda"]),
-    default="auto",
-    show_default=True,
-    help="auto = CUDA when available (under torchrun: the LOCAL_RANK GPU).",
-)
+@weights_options  # under torchrun, --device auto uses the LOCAL_RANK GPU
 @click.option("--no-visible", is_flag=True, help="Skip the visible (modal) pass: amodal masks only.")
 def track_many(manifest, out, workers, quiet, checkpoint, config, device, no_visible) -> None:  # fmt: skip
     """Track the objects of every video listed in MANIFEST into DIR (--out), loading the model once."""

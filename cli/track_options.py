@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-MODEL_OPTIONS = [
+WEIGHTS_OPTIONS = [
     click.option(
         "--checkpoint",
         type=click.Path(path_type=Path, dir_okay=False),
@@ -19,15 +19,27 @@ MODEL_OPTIONS = [
         "--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True,
         help="auto = CUDA when available.",
     ),
+]  # fmt: skip
+MODEL_OPTIONS = WEIGHTS_OPTIONS + [
     click.option("--no-visible", is_flag=True, help="Skip the visible (modal) pass: amodal masks only (1.7x faster with one object)."),
     click.option("--force", is_flag=True, help="Overwrite existing outputs."),
 ]  # fmt: skip
 
 
-def model_options(command):
-    for option in reversed(MODEL_OPTIONS):
+def _with(options: list, command):
+    for option in reversed(options):
         command = option(command)
     return command
+
+
+def weights_options(command):
+    """--checkpoint, --config, --device (the commands that load a model)."""
+    return _with(WEIGHTS_OPTIONS, command)
+
+
+def model_options(command):
+    """The weights options, --no-visible and --force (track, segment)."""
+    return _with(MODEL_OPTIONS, command)
 
 
 def collect_prompts(boxes: tuple[str, ...], points: tuple[str, ...], frame: int) -> list:

@@ -11,9 +11,12 @@ from fractions import Fraction
 import numpy as np
 import pytest
 import torch
+from click.testing import CliRunner
+from omegaconf import OmegaConf
 
+from amodal_vos.cli.main import cli
 from amodal_vos.io.shapes_video import write_shapes_video
-from amodal_vos.model import build_model
+from amodal_vos.model import build_model, load_config
 from amodal_vos.tracking import AmodalTracker
 
 FRAMES, HEIGHT, WIDTH, RATE, SIZE = 24, 72, 96, Fraction(12), 128
@@ -49,6 +52,29 @@ def model():
 @pytest.fixture
 def tracker(model):
     return AmodalTracker(model, description={"config": "small", "checkpoint": None})
+
+
+@pytest.fixture(scope="session")
+def search_model():
+    """A search-region model (model/search.py) with random weights, objects reported present."""
+    torch.manual_seed(0)
+    m = build_model("small", ["search.context=2.5", "search.max_zoom=4.0"], image_size=SIZE)
+    with torch.no_grad():
+        m.sam_mask_decoder.pred_obj_score_head.layers[2].bias += 3.0
+    return m
+
+
+@pytest.fixture(scope="session")
+def small_yaml(tmp_path_factory):
+    """The small config at 128 px as a YAML file (what --config accepts besides shipped names)."""
+    path = tmp_path_factory.mktemp("cfg") / "small128.yaml"
+    OmegaConf.save(load_config("small", image_size=128), path)
+    return path
+
+
+def invoke(*args):
+    """The CLI in-process; arguments may be paths or numbers."""
+    return CliRunner().invoke(cli, [str(a) for a in args])
 
 
 def decode_count(path) -> tuple[int, int, Fraction, int]:

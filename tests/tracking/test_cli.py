@@ -13,28 +13,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
-from omegaconf import OmegaConf
 from PIL import Image
 
-from amodal_vos.cli.main import cli
 from amodal_vos.io.shapes_video import write_shapes_video
-from amodal_vos.model import build_model, load_config, save_checkpoint
+from amodal_vos.model import build_model, save_checkpoint
 from amodal_vos.tracking.loading import load_model
 
-from .conftest import HEIGHT, WIDTH, decode_count
-
-
-@pytest.fixture(scope="module")
-def small_yaml(tmp_path_factory):
-    """The small config at 128 px as a YAML file (what --config accepts besides shipped names)."""
-    path = tmp_path_factory.mktemp("cfg") / "small128.yaml"
-    OmegaConf.save(load_config("small", image_size=128), path)
-    return path
-
-
-def invoke(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
+from .conftest import HEIGHT, WIDTH, decode_count, invoke
 
 
 def test_track_writes_overlay_and_masks(clip, small_yaml, tmp_path):

@@ -9,18 +9,16 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
-from omegaconf import OmegaConf
 
 import amodal_vos.io.atomic as atomic
-from amodal_vos.cli.main import cli
 from amodal_vos.errors import UserError
 from amodal_vos.io.frame_masks import FrameMasks
 from amodal_vos.io.video import VideoInfo
-from amodal_vos.model import load_config
 from amodal_vos.tracking.outputs import Outputs
 from amodal_vos.tracking.prompts import Prompt
 from amodal_vos.tracking.result import TrackResult
+
+from .conftest import invoke
 
 INFO = VideoInfo("in.mp4", 32, 24, Fraction(10), 4)
 
@@ -154,22 +152,11 @@ def test_strict_json_never_holds_nan(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def small_yaml(tmp_path_factory):
-    path = tmp_path_factory.mktemp("cfg") / "small128.yaml"
-    OmegaConf.save(load_config("small", image_size=128), path)
-    return path
-
-
-@pytest.fixture(scope="module")
 def truncated(tmp_path_factory):
     from tests.io.test_damaged_inputs import truncate, write_faststart
 
     folder = tmp_path_factory.mktemp("cut")
     return truncate(write_faststart(folder / "whole.mp4", num_frames=12, gop=3), folder / "cut.mp4", 0.6)
-
-
-def invoke(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
 
 
 def one_error_line(run, text):

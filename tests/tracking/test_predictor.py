@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 from amodal_vos.errors import UserError
 from amodal_vos.io.frames import ArraySource
-from amodal_vos.model import build_model
 from amodal_vos.tracking import AmodalTracker, Prompt
 from amodal_vos.tracking.predictor import AmodalPredictor
 from amodal_vos.tracking.propagation import Propagation
 
-from .conftest import FRAMES, SIZE, frames_of
+from .conftest import FRAMES, frames_of
 
 PROMPTS = [  # two objects batched on frame 0, one prompted on frame 9 (tracked backwards too)
     Prompt.from_box((5, 20, 25, 25)),
@@ -37,15 +35,6 @@ def prompted(predictor, video, prompts=PROMPTS):
 
 def both_ways(predictor, state):
     return list(predictor.propagate_in_video(state)) + list(predictor.propagate_in_video(state, reverse=True))
-
-
-@pytest.fixture(scope="module")
-def search_model():
-    torch.manual_seed(0)
-    m = build_model("small", ["search.context=2.5", "search.max_zoom=4.0"], image_size=SIZE)
-    with torch.no_grad():
-        m.sam_mask_decoder.pred_obj_score_head.layers[2].bias += 3.0
-    return m
 
 
 @pytest.fixture

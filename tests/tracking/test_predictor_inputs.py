@@ -9,36 +9,21 @@ import signal
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
-from omegaconf import OmegaConf
 from PIL import Image
 
-from amodal_vos.cli.main import cli
 from amodal_vos.errors import UserError
-from amodal_vos.model import load_config
 from amodal_vos.tracking import TrackResult
 from amodal_vos.tracking.detections import box_iou, follow_detections, read_detections
 from amodal_vos.tracking.predictor import AmodalPredictor
 from amodal_vos.tracking.prompt_file import read_prompts
 
-from .conftest import FRAMES, HEIGHT, WIDTH
-
-
-@pytest.fixture(scope="module")
-def small_yaml(tmp_path_factory):
-    path = tmp_path_factory.mktemp("cfg") / "small128.yaml"
-    OmegaConf.save(load_config("small", image_size=128), path)
-    return path
+from .conftest import FRAMES, HEIGHT, WIDTH, invoke
 
 
 def write_prompts(folder, objects):
     path = folder / "prompts.json"
     path.write_text(json.dumps({"objects": objects}))
     return path
-
-
-def invoke(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
 
 
 def test_a_prompts_file_with_two_prompts_for_one_object(tracker, clip, tmp_path):

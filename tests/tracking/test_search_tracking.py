@@ -19,15 +19,6 @@ from .test_propagation import box_logits, box_prompt
 HW = (HEIGHT, WIDTH)
 
 
-@pytest.fixture(scope="module")
-def search_model():
-    torch.manual_seed(0)
-    m = build_model("small", ["search.context=2.5", "search.max_zoom=4.0"], image_size=SIZE)
-    with torch.no_grad():
-        m.sam_mask_decoder.pred_obj_score_head.layers[2].bias += 3.0
-    return m
-
-
 @pytest.fixture
 def native(clip):
     return [frames_to_input(f, None) for f in frames_of(clip[0])[:6]]

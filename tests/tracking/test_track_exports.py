@@ -6,29 +6,13 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import pytest
-from click.testing import CliRunner
-from omegaconf import OmegaConf
 from pycocotools.coco import COCO
 
-from amodal_vos.cli.main import cli
 from amodal_vos.io.shapes_video import write_shapes_video
 from amodal_vos.io.video import open_video
-from amodal_vos.model import load_config
 from amodal_vos.tracking import Prompt
 
-from .conftest import FRAMES
-
-
-@pytest.fixture(scope="module")
-def small_yaml(tmp_path_factory):
-    path = tmp_path_factory.mktemp("cfg") / "small64.yaml"
-    OmegaConf.save(load_config("small", image_size=64), path)
-    return path
-
-
-def invoke(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
+from .conftest import FRAMES, invoke
 
 
 def test_format_writes_every_format_beside_the_overlay(clip, tmp_path):
