@@ -13,7 +13,6 @@ from amodal_vos.cli.track_options import (
     default_output,
     load_tracker,
     model_options,
-    needs_predictor,
     rich_progress,
     summarize,
 )
@@ -120,6 +119,7 @@ def track(
     from amodal_vos.io.formats import export_targets
     from amodal_vos.io.video import open_video
     from amodal_vos.tracking import TrackingInterrupted
+    from amodal_vos.tracking.interactive import needs_predictor
     from amodal_vos.tracking.outputs import Outputs
     from amodal_vos.tracking.prompts import check_prompts, merge_prompts
     from amodal_vos.tracking.tracker import frame_range
@@ -197,7 +197,7 @@ def track_interactive(
     """`track` through the predictor: forwards (re-prompting from detections), then backwards, then the outputs
     from the stored masks (the video is read again for the overlay). Ctrl-C, SIGTERM or SIGHUP stop at the next
     frame boundary; the frames done from the first one on are written as a partial result, as in `track`."""
-    from amodal_vos.tracking.detections import follow_detections
+    from amodal_vos.tracking.interactive import propagate_both_ways
     from amodal_vos.tracking.interrupt import StopAtFrameBoundary
     from amodal_vos.tracking.predictor import AmodalPredictor
     from amodal_vos.tracking.run import FrameEvent
@@ -210,7 +210,7 @@ def track_interactive(
     progress, on_frame = rich_progress() if not quiet else (None, None)
     stop = StopAtFrameBoundary()
 
-    def report(result, phase: str = "forward") -> None:
+    def report(result, phase: str) -> None:
         nonlocal done
         done += 1
         if on_frame is not None:
@@ -223,14 +223,9 @@ def track_interactive(
         if progress is not None:
             progress.start()
         with stop:
-            if detections is not None:
-                fixes = follow_detections(predictor, state, detections, on_frame=report)
-                click.echo(f"re-prompted from detections on {len(fixes)} object-frame(s)", err=True)
-            else:
-                for result in predictor.propagate_in_video(state):
-                    report(result)
-            for result in predictor.propagate_in_video(state, reverse=True):
-                report(result, "backward")
+            fixes = propagate_both_ways(predictor, state, detections, on_frame=report)
+        if detections is not None:
+            click.echo(f"re-prompted from detections on {len(fixes)} object-frame(s)", err=True)
     except KeyboardInterrupt:
         interrupted = True
     finally:

@@ -84,12 +84,6 @@ def collect_track_prompts(
     return merge_prompts(prompts + [parse_negative(n, frame) for n in negatives]), found
 
 
-def needs_predictor(prompts: list, detections) -> bool:
-    """Whether `track` runs through the predictor: several prompts for one object, a mask, or detections."""
-    ids = [p.obj_id for p in prompts]
-    return detections is not None or len(set(ids)) < len(ids) or any(p.mask is not None for p in prompts)
-
-
 def load_tracker(checkpoint, config, device, no_visible):
     from amodal_vos.tracking import AmodalTracker
     from amodal_vos.tracking.loading import load_model

@@ -146,7 +146,9 @@ def track_video(tracker: AmodalTracker, entry: Entry, out: Path) -> Row:
         discard(folder / DONE)
         # outputs without done.json (an interrupted, partial run, or one killed before done.json) are replaced
         leftover = any(p.exists() for p in paths.values())
-        if _needs_predictor(prompts, detections):
+        from amodal_vos.tracking.interactive import needs_predictor
+
+        if needs_predictor(prompts, detections):
             result = _track_interactive(tracker, source, prompts, detections, paths, leftover)
         else:
             result = tracker.track(
@@ -165,13 +167,6 @@ def track_video(tracker: AmodalTracker, entry: Entry, out: Path) -> Row:
     return row
 
 
-def _needs_predictor(prompts: list[Prompt], detections: Detections | None) -> bool:
-    """Several prompts for one object, a mask prompt or detections: the predictor's path, as in `track` (the
-    rule of cli/track_options.py ``needs_predictor``)."""
-    ids = [p.obj_id for p in prompts]
-    return detections is not None or len(set(ids)) < len(ids) or any(p.mask is not None for p in prompts)
-
-
 def _track_interactive(
     tracker: AmodalTracker,
     source,
@@ -180,21 +175,15 @@ def _track_interactive(
     paths: dict[str, Path],
     force: bool,
 ) -> TrackResult:
-    """Track through the predictor, as `track --prompts / --detections` does: forwards (re-prompting an object
-    with its detection box where the two disagree), then backwards; then write the outputs."""
-    from amodal_vos.tracking.detections import follow_detections
+    """Track through the predictor, as `track --prompts / --detections` does (interactive.py), then write the
+    outputs."""
+    from amodal_vos.tracking.interactive import propagate_both_ways
     from amodal_vos.tracking.predictor import AmodalPredictor
 
     predictor = AmodalPredictor.from_tracker(tracker)
     state = predictor.init_state(source, keep_memory=False)
     predictor.add_prompts(state, prompts)
-    if detections is not None:
-        follow_detections(predictor, state, detections)
-    else:
-        for _ in predictor.propagate_in_video(state):
-            pass
-    for _ in predictor.propagate_in_video(state, reverse=True):
-        pass
+    propagate_both_ways(predictor, state, detections)
     result = predictor.result(state)
     result.save(output=paths["video"], masks=paths["masks"], force=force)
     return result
