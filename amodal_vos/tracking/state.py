@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
+import torch
 
 from amodal_vos.io import rle
 from amodal_vos.io.video import FrameSource, VideoInfo
@@ -56,9 +57,8 @@ class SweepState:
     propagation: Propagation | None = None
     position: int | None = None
     checkpoints: dict[int, list[Group]] = field(default_factory=dict)  # frame -> snapshot after that frame
-    reader: Iterator[np.ndarray] | None = (
-        None  # frames of the video in this direction, next one: ``read_next``
-    )
+    # (frame, model input) pairs of the video in this direction, prefetched; the next one is ``read_next``
+    reader: Iterator[tuple[np.ndarray, torch.Tensor]] | None = None
     read_next: int | None = None
 
     def key(self, t: int) -> int:

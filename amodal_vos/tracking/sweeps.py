@@ -14,10 +14,12 @@ direction and leaves every frame before k as it was.
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
 from amodal_vos.errors import UserError
+from amodal_vos.io.prefetch import Prefetch
 from amodal_vos.model import AmodalSAM2
 from amodal_vos.model.search import SearchConfig
 from amodal_vos.model.transforms import frames_to_input
@@ -175,18 +177,20 @@ class Sweeps:
             frame = state.live.get(t)
             if frame is None:
                 raise InputEnded
-        else:
-            if sweep.reader is None or sweep.read_next != t:
-                source = state.source
-                sweep.reader = (
-                    source.reverse_frames(state.start, t + 1)
-                    if sweep.reverse
-                    else source.frames(t, state.end)
-                )
-            frame = next(sweep.reader, None)
-            if frame is None:
-                raise UserError(f"frame {t} of {state.info.path} cannot be read")
-            sweep.read_next = t - 1 if sweep.reverse else t + 1
+            return self._prepare(frame)
+        if sweep.reader is None or sweep.read_next != t:  # frames decoded and prepared ahead in a thread
+            source = state.source
+            frames = (
+                source.reverse_frames(state.start, t + 1) if sweep.reverse else source.frames(t, state.end)
+            )
+            sweep.reader = iter(Prefetch(frames, self._prepare))
+        pair = next(sweep.reader, None)
+        if pair is None:
+            raise UserError(f"frame {t} of {state.info.path} cannot be read")
+        sweep.read_next = t - 1 if sweep.reverse else t + 1
+        return pair[1]
+
+    def _prepare(self, frame: np.ndarray) -> torch.Tensor:
         return frames_to_input(frame, None if self.search else self.size, self.device)
 
     def _converter(self, state: PredictorState) -> _Converter:

@@ -138,7 +138,8 @@ def test_frames_are_yielded_before_the_video_is_read_to_its_end(tracker, clip):
     assert source.read == -1
     results = predictor.propagate_in_video(state)
     first = next(results)
-    assert first.frame_idx == 0 and first.obj_ids == [1] and source.read < 3 < FRAMES - 1
+    # frames are decoded a few ahead in a prefetch thread (io/prefetch.py), never the whole video
+    assert first.frame_idx == 0 and first.obj_ids == [1] and source.read <= 4 < FRAMES - 1
     results.close()
 
 
