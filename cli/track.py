@@ -206,7 +206,7 @@ def track_interactive(
     state = predictor.init_state(source, start=frames[0], end=frames[1], keep_memory=False)
     predictor.add_prompts(state, prompts)
     later = max(o.first_frame for o in state.objects.values()) - frames[0]
-    total, done = frames[1] - frames[0] + later, 0
+    total, done = frames[1] - frames[0] + later + 1, 0  # the backward sweep includes its first prompt frame
     progress, on_frame = rich_progress() if not quiet else (None, None)
     stop = StopAtFrameBoundary()
 
