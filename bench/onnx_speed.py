@@ -13,34 +13,17 @@ and the most object pointers. Prints medians and the ratio torch / onnxruntime (
 from __future__ import annotations
 
 import argparse
-import statistics
 import tempfile
 import time
 from pathlib import Path
 
 import torch
+from timing import paired_times  # bench/timing.py
 
 from amodal_vos.export import export_onnx
 from amodal_vos.export.check import feeds, session
 from amodal_vos.export.specs import Sizes, graph_specs
 from amodal_vos.tracking.loading import load_model
-
-
-def paired_times(fn_a, fn_b, repeats: int, clock) -> tuple[float, float, float]:
-    """Call ``fn_a`` and ``fn_b`` alternately ``repeats`` times after a warm-up of each; medians of each and the
-    median of per-pair ratios a/b (robust to load drifting during the run)."""
-    fn_a(), fn_b()
-    ta, tb = [], []
-    for _ in range(repeats):
-        for fn, times in ((fn_a, ta), (fn_b, tb)):
-            t0 = clock()
-            fn()
-            times.append(clock() - t0)
-    return (
-        statistics.median(ta),
-        statistics.median(tb),
-        statistics.median(a / b for a, b in zip(ta, tb, strict=True)),
-    )
 
 
 def main() -> None:
@@ -86,12 +69,13 @@ def main() -> None:
         sess = session(args.onnx_dir / f"{spec.name}.onnx", args.threads)
         inputs, arrays = spec.inputs, feeds(spec)
         with torch.inference_mode():
-            t, o, ratio = paired_times(
+            t, o, inverse = paired_times(
                 lambda spec=spec, inputs=inputs: spec.module(**inputs),
                 lambda sess=sess, arrays=arrays: sess.run(None, arrays),
                 args.repeats,
                 clock,
             )
+            ratio = 1 / inverse  # torch / onnxruntime
         if spec.name in ("image_encoder", "mask_decoder", "memory_encoder", "memory_attention"):
             total_t, total_o = total_t + t, total_o + o  # one tracked frame of one object
         print(f"{spec.name:24s} {1e3 * t:9.2f} {1e3 * o:9.2f} {ratio:9.2f}", flush=True)

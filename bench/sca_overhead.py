@@ -10,29 +10,15 @@ and bypassed (no prior), so both timings share the same weights, threads and mac
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
 
 import torch
+from timing import paired_times  # bench/timing.py
 
 from amodal_vos.model import build_model
 from amodal_vos.model.build import count_parameters
 from amodal_vos.model.prior import spec_from_box
 from amodal_vos.model.sca import SCA_DESIGNS
-
-
-def paired_times(fn_a, fn_b, repeats: int, clock=time.perf_counter) -> tuple[float, float, float]:
-    """Call ``fn_a`` and ``fn_b`` alternately ``repeats`` times (after a warm-up of each); returns the median time
-    of each and the median of the per-pair ratios b/a, which is robust to load drifting during the run."""
-    fn_a(), fn_b()
-    ta, tb = [], []
-    for _ in range(repeats):
-        for fn, times in ((fn_a, ta), (fn_b, tb)):
-            t0 = clock()
-            fn()
-            times.append(clock() - t0)
-    ratio = statistics.median(b / a for a, b in zip(ta, tb, strict=True))
-    return statistics.median(ta), statistics.median(tb), ratio
 
 
 def measure(config: str, design: str, repeats: int, clock=time.perf_counter) -> dict:

@@ -106,3 +106,39 @@ def load_model(
         "random_weights": random_weights,
     }
     return model, described
+
+
+class ModelConstructors:
+    """The constructors shared by ``AmodalTracker`` and ``AmodalPredictor``, whose ``__init__`` takes
+    ``(model, *, description=..., **options)``: from a config with random weights, a checkpoint, or the shipped
+    default model."""
+
+    @classmethod
+    def from_config(
+        cls, config: str | Path = "small", image_size: int | None = None, device: str = "auto", **kwargs
+    ):
+        """Over a config with random weights (for tests and benchmarks; prints a warning line)."""
+        model, description = load_model(None, config, image_size, device, warn=kwargs.pop("warn", True))
+        return cls(model, description=description, **kwargs)
+
+    @classmethod
+    def from_checkpoint(
+        cls, path: str | Path, config: str | Path | None = None, device: str = "auto", **kwargs
+    ):
+        """Over trained weights (our .safetensors, or an official SAM-2 .pt with untrained adapters)."""
+        model, description = load_model(path, config, None, device)
+        return cls(model, description=description, **kwargs)
+
+    @classmethod
+    def default(cls, device: str = "auto", **kwargs):
+        """Over the shipped default model (amodal_vos/weights/default.safetensors), or the small config with random
+        weights and a warning while none is shipped."""
+        model, description = load_model(None, None, None, device)
+        return cls(model, description=description, **kwargs)
+
+
+def describe(model, description: dict | None) -> dict:
+    """A tracker's record of its model (config, checkpoint, image size), as the masks JSON stores it."""
+    description = description or {"config": str(model.config.get("name", "?")), "checkpoint": None}
+    description["image_size"] = int(model.image_size)
+    return description

@@ -33,7 +33,7 @@ from amodal_vos.errors import UserError
 from amodal_vos.io.live import LiveFrames, is_stream_url, open_stream
 from amodal_vos.io.video import FrameSource
 from amodal_vos.model import AmodalSAM2
-from amodal_vos.tracking.loading import load_model
+from amodal_vos.tracking.loading import ModelConstructors, describe
 from amodal_vos.tracking.prompts import Prompt, check_prompts
 from amodal_vos.tracking.result import TrackResult
 from amodal_vos.tracking.state import FrameResult, ObjectState, PredictorState
@@ -41,7 +41,7 @@ from amodal_vos.tracking.sweeps import LIVE_FRAMES, InputEnded, Sweeps
 from amodal_vos.tracking.tracker import as_source, frame_range
 
 
-class AmodalPredictor:
+class AmodalPredictor(ModelConstructors):
     """sam2-style interactive tracking over an AmodalSAM2 model; options as ``AmodalTracker``'s."""
 
     def __init__(
@@ -58,27 +58,7 @@ class AmodalPredictor:
         self.visible, self.adapters = visible, adapters
         options = {"adapters": adapters, "visible": visible and adapters, "prune": prune}
         self.sweeps = Sweeps(self.model, {**options, "batch_objects": batch_objects})
-        self.description = description or {"config": str(model.config.get("name", "?")), "checkpoint": None}
-        self.description["image_size"] = int(model.image_size)
-
-    @classmethod
-    def from_config(
-        cls, config: str | Path = "small", image_size: int | None = None, device: str = "auto", **kw
-    ):
-        """A predictor over a config with random weights (for tests and benchmarks; prints a warning line)."""
-        model, description = load_model(None, config, image_size, device, warn=kw.pop("warn", True))
-        return cls(model, description=description, **kw)
-
-    @classmethod
-    def from_checkpoint(cls, path: str | Path, config: str | Path | None = None, device: str = "auto", **kw):
-        model, description = load_model(path, config, None, device)
-        return cls(model, description=description, **kw)
-
-    @classmethod
-    def default(cls, device: str = "auto", **kw) -> AmodalPredictor:
-        """The shipped default model (as ``AmodalTracker.default``)."""
-        model, description = load_model(None, None, None, device)
-        return cls(model, description=description, **kw)
+        self.description = describe(model, description)
 
     @classmethod
     def from_tracker(cls, tracker) -> AmodalPredictor:

@@ -24,7 +24,7 @@ from amodal_vos.io.annotators import default_annotators
 from amodal_vos.io.frames import ArraySource
 from amodal_vos.io.video import FrameSource, open_video
 from amodal_vos.model import AmodalSAM2
-from amodal_vos.tracking.loading import load_model
+from amodal_vos.tracking.loading import ModelConstructors, describe
 from amodal_vos.tracking.outputs import Outputs
 from amodal_vos.tracking.prompts import Prompt, check_prompts
 from amodal_vos.tracking.result import TrackResult
@@ -65,7 +65,7 @@ def as_source(video: VideoLike) -> FrameSource:
     return open_video(video)
 
 
-class AmodalTracker:
+class AmodalTracker(ModelConstructors):
     """Tracks prompted objects through a video with an AmodalSAM2 model. ``visible`` runs the modal pass (visible
     and occluded parts; about doubles the cost); ``adapters=False`` bypasses the adapters (plain SAM-2 tracking);
     ``batch_objects=False`` gives every object its own memory bank (default: objects prompted together share one)."""
@@ -81,32 +81,8 @@ class AmodalTracker:
     ) -> None:
         self.model = model.eval()
         self.visible, self.adapters, self.batch_objects = visible, adapters, batch_objects
-        self.description = description or {"config": str(model.config.get("name", "?")), "checkpoint": None}
-        self.description["image_size"] = int(model.image_size)
+        self.description = describe(model, description)
         self.last_run: TrackingRun | None = None
-
-    @classmethod
-    def from_config(
-        cls, config: str | Path = "small", image_size: int | None = None, device: str = "auto", **kwargs
-    ) -> AmodalTracker:
-        """A tracker over a config with random weights (for tests and benchmarks; prints a warning line)."""
-        model, description = load_model(None, config, image_size, device, warn=kwargs.pop("warn", True))
-        return cls(model, description=description, **kwargs)
-
-    @classmethod
-    def from_checkpoint(
-        cls, path: str | Path, config: str | Path | None = None, device: str = "auto", **kwargs
-    ) -> AmodalTracker:
-        """A tracker over trained weights (our .safetensors, or an official SAM-2 .pt with untrained adapters)."""
-        model, description = load_model(path, config, None, device)
-        return cls(model, description=description, **kwargs)
-
-    @classmethod
-    def default(cls, device: str = "auto", **kwargs) -> AmodalTracker:
-        """The shipped default model (amodal_vos/weights/default.safetensors), or the small config with random
-        weights and a warning while none is shipped."""
-        model, description = load_model(None, None, None, device)
-        return cls(model, description=description, **kwargs)
 
     @property
     def device(self) -> torch.device:
