@@ -40,6 +40,7 @@ from pathlib import Path
 
 from amodal_vos.errors import UserError
 from amodal_vos.io.atomic import commit, discard, temp_path
+from amodal_vos.io.input_files import read_json
 
 FORMAT = "amodal-vos-masks/1"
 
@@ -100,12 +101,7 @@ def write(path: str | Path, head: dict, frames: Iterable[dict]) -> Path:
 def read(path: str | Path) -> dict:
     """Read and check a masks JSON; anything else is a UserError."""
     path = Path(path)
-    try:
-        doc = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise UserError(f"masks file not found: {path}") from None
-    except (OSError, ValueError) as err:
-        raise UserError(f"cannot read masks file {path}: {err}") from None
+    doc = read_json(path, "masks file")
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise UserError(f"{path} is not an amodal-vos masks file (format {FORMAT})")
     return doc

@@ -16,11 +16,11 @@ frame (a correction: its memory is conditioned there and the frames after it fol
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from amodal_vos.errors import UserError
+from amodal_vos.io.input_files import read_json, read_text
 from amodal_vos.tracking.prompts import MAX_OBJECTS, Prompt
 
 Box = tuple[float, float, float, float]  # x, y, w, h
@@ -71,7 +71,7 @@ def read_detections(path: str | Path) -> Detections:
 
 def _mot(path: Path) -> list[tuple[int, int, Box]]:
     rows = []
-    for n, line in enumerate(path.read_text().splitlines(), 1):
+    for n, line in enumerate(read_text(path, "detections file").splitlines(), 1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         try:
@@ -89,10 +89,7 @@ def _mot(path: Path) -> list[tuple[int, int, Box]]:
 
 
 def _coco(path: Path) -> list[tuple[int, int, Box]]:
-    try:
-        doc = json.loads(path.read_text())
-    except (OSError, ValueError) as err:
-        raise UserError(f"cannot read detections {path}: {err}") from None
+    doc = read_json(path, "detections file")
     items = doc.get("annotations") if isinstance(doc, dict) else doc
     if not isinstance(items, list):
         raise UserError(f'{path}: expected a COCO results list or {{"annotations": [...]}}')

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from amodal_vos.errors import UserError
+from amodal_vos.io.input_files import read_text
 from amodal_vos.tracking.detections import Detections, read_detections
 from amodal_vos.tracking.prompt_file import read_prompts
 from amodal_vos.tracking.prompts import Prompt, merge_prompts
@@ -111,12 +112,7 @@ def parse_line(text: str, line: int, base: Path, where: str) -> Entry:
 def read_manifest(path: str | Path) -> list[Entry]:
     """Every video of a manifest, in order; a UserError for an unreadable file, a bad line or a repeated name."""
     path = Path(path)
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise UserError(f"manifest not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise UserError(f"cannot read manifest {path}: {err}") from None
+    lines = read_text(path, "manifest").splitlines()
     entries: list[Entry] = []
     names: dict[str, int] = {}
     for number, text in enumerate(lines, start=1):

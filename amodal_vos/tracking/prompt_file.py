@@ -16,7 +16,6 @@ one prompt per frame. Every problem is reported as one line naming the entry (``
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
@@ -24,6 +23,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from amodal_vos.errors import UserError
+from amodal_vos.io.input_files import read_json
 from amodal_vos.tracking.prompts import MAX_OBJECTS, Prompt
 
 PROMPT_KEYS = {"frame", "box", "points", "labels", "mask"}
@@ -32,12 +32,7 @@ PROMPT_KEYS = {"frame", "box", "points", "labels", "mask"}
 def read_prompts(path: str | Path) -> list[Prompt]:
     """All prompts of a prompts file, in file order, each with its object id."""
     path = Path(path)
-    try:
-        doc = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise UserError(f"prompts file not found: {path}") from None
-    except (OSError, ValueError) as err:
-        raise UserError(f"cannot read prompts file {path}: {err}") from None
+    doc = read_json(path, "prompts file")
     objects = doc.get("objects") if isinstance(doc, dict) else None
     if not isinstance(objects, list) or not objects:
         raise UserError(f'{path}: expected {{"objects": [{{"id": 1, "prompts": [...]}}, ...]}}')

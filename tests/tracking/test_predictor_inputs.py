@@ -117,6 +117,12 @@ def test_detection_file_errors(tmp_path):
     (tmp_path / "none.txt").write_text("1,-1,1,1,5,5,0.9\n")
     with pytest.raises(UserError, match="no tracked detections"):
         read_detections(tmp_path / "none.txt")
+    (tmp_path / "binary.txt").write_bytes(b"\xff\xfe\x00\x81 not text")  # was a UnicodeDecodeError traceback
+    with pytest.raises(UserError, match="cannot read detections file .*binary.txt"):
+        read_detections(tmp_path / "binary.txt")
+    (tmp_path / "broken.json").write_text("[{")
+    with pytest.raises(UserError, match="cannot read detections file .*broken.json"):
+        read_detections(tmp_path / "broken.json")
     assert (
         box_iou((0, 0, 10, 10), (5, 0, 10, 10)) == pytest.approx(1 / 3) and box_iou((0, 0, 1, 1), None) == 0
     )
