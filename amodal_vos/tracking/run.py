@@ -31,14 +31,14 @@ from amodal_vos.io.prefetch import Prefetch
 from amodal_vos.io.rle import decode
 from amodal_vos.io.video import FrameSource, TruncatedVideo
 from amodal_vos.model import AmodalSAM2
-from amodal_vos.model.search import SearchConfig, paste_region
+from amodal_vos.model.search import SearchConfig
 from amodal_vos.model.transforms import boxes_to_input, frames_to_input, points_to_input
 from amodal_vos.tracking.interrupt import StopAtFrameBoundary
 from amodal_vos.tracking.outputs import Outputs
 from amodal_vos.tracking.prompts import Prompt
-from amodal_vos.tracking.propagation import ModelPrompt, ObjectStep, Propagation
-from amodal_vos.tracking.regions import RegionUpsampler, frame_masks, masks_from_regions
+from amodal_vos.tracking.propagation import ModelPrompt, Propagation
 from amodal_vos.tracking.result import ObjectFrame, TrackResult
+from amodal_vos.tracking.step_masks import StepMasks
 
 
 @dataclass
@@ -158,7 +158,7 @@ class TrackingRun:
         self.total = self.backward_frames + (end - start)
         self.done = 0
         self.stop = StopAtFrameBoundary()
-        self._upsampler: RegionUpsampler | None = None
+        self.step_masks = StepMasks(self.hw, self.timings)
 
     def _prepare(self, frame: np.ndarray) -> torch.Tensor:
         return frames_to_input(frame, None if self.search else self.size, self.device)
@@ -171,39 +171,6 @@ class TrackingRun:
         finally:
             prefetch.close()
             self.timings.add_prefetch(prefetch)
-
-    def _to_frame(self, steps: list[ObjectStep]) -> tuple[np.ndarray, np.ndarray | None, list]:
-        """Amodal and visible masks of the steps at frame size, [N, H, W] bool each, and each amodal mask's region
-        (y0, y1, x0, x1) outside which it is empty (None: empty). A pixel is visible
-        for at most one object: where visible masks overlap, the object with the highest visible logit keeps it."""
-        tic = time.perf_counter()
-        has_visible = all(s.visible is not None for s in steps)
-        if steps[0].crop is None:
-            size = steps[0].amodal.shape[-1]
-            if self._upsampler is None or self._upsampler.size != size:
-                self._upsampler = RegionUpsampler(size, self.hw)
-            visible = [s.visible for s in steps] if has_visible else None
-            amodal, visible, regions = frame_masks(self._upsampler, [s.amodal for s in steps], visible)
-        else:
-            found = [paste_region(s.amodal, s.crop, self.hw) for s in steps]
-            seen = [paste_region(s.visible, s.crop, self.hw) for s in steps] if has_visible else None
-            amodal, visible, regions = masks_from_regions(self.hw, found, seen)
-        self.timings.masks += time.perf_counter() - tic
-        return amodal, visible, regions
-
-    def _object_frames(self, steps: list[ObjectStep]) -> dict[int, tuple[ObjectFrame, tuple]]:
-        """Per object: its ObjectFrame (RLE, box, occlusion, score) and its (amodal, visible) masks at frame size."""
-        amodal, visible, regions = self._to_frame(steps)
-        tic = time.perf_counter()
-        frames = {}
-        for i, step in enumerate(steps):
-            masks = (amodal[i], None if visible is None else visible[i])
-            entry = ObjectFrame.from_masks(
-                *masks, step.score, region=regions[i] or (0, 0, 0, 0), iou=step.iou
-            )
-            frames[step.obj_id] = (entry, masks)
-        self.timings.masks += time.perf_counter() - tic
-        return frames
 
     def _report(self, phase: str, index: int) -> None:
         """End of a frame: report progress, then stop here if Ctrl-C was pressed."""
@@ -225,7 +192,9 @@ class TrackingRun:
             for t, (_, image) in zip(range(top, -1, -1), frames, strict=False):
                 steps = [s for s in sweep.step(t, image) if self._prompt_frame(s.obj_id) > t]
                 if steps:
-                    store[t] = {obj_id: entry for obj_id, (entry, _) in self._object_frames(steps).items()}
+                    store[t] = {
+                        obj_id: entry for obj_id, (entry, _) in self.step_masks.object_frames(steps).items()
+                    }
                 self._report("backward", self.start + t)
         return store
 
@@ -265,7 +234,7 @@ class TrackingRun:
         for t, (frame, image) in enumerate(frames):
             steps = sweep.step(t, image) if sweep.active(t) else []
             objects = store.pop(t, {})
-            computed = self._object_frames(steps) if steps else {}
+            computed = self.step_masks.object_frames(steps) if steps else {}
             objects.update((obj_id, entry) for obj_id, (entry, _) in computed.items())
             arrays = {obj_id: masks for obj_id, (_, masks) in computed.items()}
             self.result.frames.append({i: objects[i] for i in ids if i in objects})

@@ -3,7 +3,7 @@
 The forward sweep holds every prompt of every object (each starts at its first prompt; later prompts are
 corrections); the backward sweep holds the first prompt of each object prompted after the first tracked frame and
 keeps its results only on frames before that prompt, exactly as TrackingRun's two sweeps do. Frames are decoded,
-prepared (``frames_to_input``) and turned into masks (TrackingRun's own ``_object_frames``) as there, so a run
+prepared (``frames_to_input``) and turned into masks (``StepMasks``) as there, so a run
 without corrections gives the masks of ``track`` bit for bit.
 
 To compute frame t a sweep must stand just before it: at its first frame it starts fresh; otherwise it restarts
@@ -27,8 +27,9 @@ from amodal_vos.tracking.groups import ModelPrompt
 from amodal_vos.tracking.prompts import Prompt
 from amodal_vos.tracking.propagation import Propagation
 from amodal_vos.tracking.result import ObjectFrame
-from amodal_vos.tracking.run import Timings, TrackingRun, model_prompt
+from amodal_vos.tracking.run import Timings, model_prompt
 from amodal_vos.tracking.state import PredictorState, SweepState
+from amodal_vos.tracking.step_masks import StepMasks
 
 LIVE_FRAMES = 2**31 - 1  # the length a live stream is tracked as (SAM-2 only uses it to bound memory lookups)
 Computed = dict[
@@ -40,16 +41,6 @@ class InputEnded(Exception):
     """A live input has no more frames."""
 
 
-class _Converter:
-    """TrackingRun's conversion of steps into frame-size masks and ObjectFrames, reused as it is."""
-
-    _to_frame = TrackingRun._to_frame
-    _object_frames = TrackingRun._object_frames
-
-    def __init__(self, hw: tuple[int, int]) -> None:
-        self.hw, self._upsampler, self.timings = hw, None, Timings()
-
-
 class Sweeps:
     """Computes frames of a PredictorState's sweeps with one model and one set of tracking options."""
 
@@ -58,7 +49,7 @@ class Sweeps:
         self.size = int(model.image_size)
         self.search = SearchConfig.from_config(getattr(model, "config", None)) is not None
         self.device = next(model.parameters()).device
-        self._converters: dict[tuple, _Converter] = {}
+        self._step_masks: dict[tuple, StepMasks] = {}
 
     def model_prompt(self, state: PredictorState, prompt: Prompt) -> ModelPrompt:
         """A prompt in model pixels (frame pixels for search regions), its frame local to the tracked range. A mask
@@ -123,7 +114,7 @@ class Sweeps:
         steps = prop.step(local, image) if prop.active(local) else []
         if sweep.reverse:  # backwards, an object's own prompt frame and later belong to the forward sweep
             steps = [s for s in steps if state.objects[s.obj_id].first_frame > t]
-        computed = self._converter(state)._object_frames(steps) if steps else {}
+        computed = self._masks_of(state).object_frames(steps) if steps else {}
         state.frames.setdefault(t, {}).update((i, entry) for i, (entry, _) in computed.items())
         sweep.checkpoints[t] = prop.snapshot()
         sweep.valid, sweep.position = sweep.key(t) + 1, t - 1 if sweep.reverse else t + 1
@@ -143,8 +134,8 @@ class Sweeps:
             return self.step(state, sweep, t)
         objects = [o for o in state.objects.values() if o.first_frame == t]
         prop = self.new_propagation(state, sweep, [self.model_prompt(state, o.prompts[t]) for o in objects])
-        image = frames_to_input(state.source.frame(t), None if self.search else self.size, self.device)
-        computed = self._converter(state)._object_frames(prop.step(t - state.start, image))
+        image = self._prepare(state.source.frame(t))
+        computed = self._masks_of(state).object_frames(prop.step(t - state.start, image))
         state.frames.setdefault(t, {}).update((i, entry) for i, (entry, _) in computed.items())
         return computed
 
@@ -193,8 +184,8 @@ class Sweeps:
     def _prepare(self, frame: np.ndarray) -> torch.Tensor:
         return frames_to_input(frame, None if self.search else self.size, self.device)
 
-    def _converter(self, state: PredictorState) -> _Converter:
+    def _masks_of(self, state: PredictorState) -> StepMasks:
         key = state.info.hw
-        if key not in self._converters:
-            self._converters[key] = _Converter(key)
-        return self._converters[key]
+        if key not in self._step_masks:
+            self._step_masks[key] = StepMasks(key, Timings())
+        return self._step_masks[key]

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from amodal_vos.model.transforms import logits_to_frame
-from amodal_vos.tracking import Prompt, run
+from amodal_vos.tracking import Prompt, step_masks
 from amodal_vos.tracking.regions import RegionUpsampler, frame_masks
 from amodal_vos.tracking.result import ObjectFrame
 
@@ -72,7 +72,7 @@ def test_model_logits_match_full_frame_upsampling(tracker, clip, monkeypatch):
         seen.append(check(up, amodal, visible))
         return frame_masks(up, amodal, visible)
 
-    monkeypatch.setattr(run, "frame_masks", compare)
+    monkeypatch.setattr(step_masks, "frame_masks", compare)
     tracker.track(path, [Prompt.from_box(boxes[0, 0]), Prompt.from_box(boxes[0, 1])], max_frames=8)
     assert len(seen) == 8
     assert sum(d for d, _ in seen) <= sum(t for _, t in seen) * 1e-4
