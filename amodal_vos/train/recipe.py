@@ -3,7 +3,7 @@ stages of objectives.
 
 A recipe has top-level settings (model, init, seed, data, save/log cadence), ``defaults`` merged into every stage,
 and ``stages`` run one after another from one command. A stage's keys that are not stage settings (batch, frames,
-data, prompts, targets, losses, spec_jitter, crop_jitter) are defaults for its objectives; each objective names its target
+data, prompts, targets, losses, spec_jitter, spec_drop, crop_jitter) are defaults for its objectives; each objective names its target
 (amodal or visible masks) and whether the adapters are on. ``${data_root}`` in a recipe is the --data-root option.
 """
 
@@ -34,7 +34,17 @@ STAGE_KEYS = {
     "disc",
     "objectives",
 }
-OBJECTIVE_KEYS = {"batch", "frames", "data", "prompts", "targets", "losses", "spec_jitter", "crop_jitter"}
+OBJECTIVE_KEYS = {
+    "batch",
+    "frames",
+    "data",
+    "prompts",
+    "targets",
+    "losses",
+    "spec_jitter",
+    "spec_drop",
+    "crop_jitter",
+}
 
 
 @dataclass
@@ -54,6 +64,9 @@ class ObjectiveSpec:
     spec_jitter: float
     crop_jitter: float = (
         0.0  # search-region models: crop centre shift / log-scale noise, share of the box size
+    )
+    spec_drop: float = (
+        0.0  # share of later frames whose Mspec covers the whole input (memory must find the object)
     )
 
 
@@ -124,6 +137,17 @@ def _load_yaml(name_or_path: str | Path) -> DictConfig:
     )
 
 
+def _share(value, what: str) -> float:
+    """A probability from a recipe, or a one-line error."""
+    try:
+        share = float(value)
+    except (TypeError, ValueError):
+        share = -1.0
+    if not 0.0 <= share <= 1.0:
+        raise UserError(f"{what} must be a number from 0 to 1, got {value!r}")
+    return share
+
+
 def _objective(stage_cfg: dict, obj: dict, index: int, stage_name: str) -> ObjectiveSpec:
     merged = {k: stage_cfg[k] for k in OBJECTIVE_KEYS if k in stage_cfg}
     merged.update(obj)
@@ -149,6 +173,7 @@ def _objective(stage_cfg: dict, obj: dict, index: int, stage_name: str) -> Objec
         losses=LossConfig.from_dict(merged.get("losses")),
         spec_jitter=float(merged.get("spec_jitter", 0.0)),
         crop_jitter=float(merged.get("crop_jitter", 0.0)),
+        spec_drop=_share(merged.get("spec_drop", 0.0), f"{where}: spec_drop"),
     )
 
 

@@ -122,6 +122,7 @@ def rollout(
     adapters: bool = True,
     spec_jitter: float = 0.0,
     spec_noise: torch.Tensor | None = None,
+    spec_drop: torch.Tensor | None = None,
     oracle_boxes: torch.Tensor | None = None,
     prune: bool = False,
     keys: tuple[str, ...] = TRAIN_KEYS,
@@ -134,7 +135,8 @@ def rollout(
 
     frames: [B or 1, T, 3, S, S] model input (1 = the same frames for every object), or a function t -> [B or 1, 3,
     S, S] (long videos: one frame in memory at a time) with ``num_frames`` given. spec_noise: [B, T, 4] standard
-    normal draws that jitter each later frame's Mspec box by ``spec_jitter`` of its size. oracle_boxes: [B, T, 4]
+    normal draws that jitter each later frame's Mspec box by ``spec_jitter`` of its size. spec_drop: [B, T] bool, where
+    true a later frame's Mspec covers the whole input, so that only memory says which object to follow. oracle_boxes: [B, T, 4]
     prompt every frame with this box (and take Mspec from it): the per-frame box-oracle variant. on_frame: called
     with (t, outputs) instead of collecting them (keeps memory flat over long videos). search: frames, prompts and
     oracle boxes are in frame pixels [.., H, W] and every frame is cropped around the object (outputs are in crop
@@ -175,6 +177,8 @@ def rollout(
             point_inputs = {k: v.to(device) for k, v in point_inputs.items()}
         if t > 0 and oracle_boxes is None and spec_noise is not None and spec_jitter > 0:
             spec = jitter_box(spec, spec_noise[:, t].cpu(), spec_jitter, size)
+        if t > 0 and oracle_boxes is None and spec_drop is not None:
+            spec = torch.where(spec_drop[:, t, None].cpu(), full_boxes(b, (size, size)), spec)
         prior = spec_from_box(spec, (size, size)).to(device) if adapters else None
         feats = _encode(model, image, prior, b)
         out = model.track_frame(

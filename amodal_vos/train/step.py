@@ -32,6 +32,7 @@ class Work:
     prompt: Prompt
     spec_noise: torch.Tensor  # [B, T, 4] standard normal draws for the Mspec jitter
     crop_noise: torch.Tensor | None = None  # [B, T, 3] draws for the crop jitter (search-region models)
+    spec_drop: torch.Tensor | None = None  # [B, T] bool: frames whose Mspec covers the whole input
 
 
 def make_work(
@@ -66,7 +67,10 @@ def make_work(
         crop_noise = torch.from_numpy(
             np.stack([rng.standard_normal((spec.frames, 3)) for rng in rngs])
         ).float()
-    return Work(spec, batch.to(device), prompt.to(device), noise, crop_noise)
+    drop = None
+    if spec.spec_drop > 0:  # drawn only when asked for, so recipes without it keep their random streams
+        drop = torch.from_numpy(np.stack([rng.random(spec.frames) < spec.spec_drop for rng in rngs]))
+    return Work(spec, batch.to(device), prompt.to(device), noise, crop_noise, drop)
 
 
 class StepModule(nn.Module):
@@ -97,6 +101,7 @@ class StepModule(nn.Module):
                 adapters=w.spec.adapters,
                 spec_jitter=w.spec.spec_jitter,
                 spec_noise=w.spec_noise,
+                spec_drop=w.spec_drop,
                 search=view,
             )
             batch = w.batch if view is None else crop_batch(w.batch, [o["crop_boxes"] for o in outs], size)

@@ -71,6 +71,24 @@ def test_spec_jitter_moves_only_later_frames(model, monkeypatch):
     assert not torch.equal(seen[1], plain[1])
 
 
+def test_spec_drop_gives_a_whole_input_prior_on_the_dropped_frames_only(model, monkeypatch):
+    seen = []
+    encode = model.encode
+    monkeypatch.setattr(
+        model, "encode", lambda img, prior=None: seen.append(prior.clone()) or encode(img, prior)
+    )
+    frames = torch.randn(2, 3, 3, 64, 64)
+    boxes = torch.tensor([[10.0, 12.0, 30.0, 40.0], [30.0, 5.0, 50.0, 20.0]])
+    drop = torch.tensor([[True, True, False], [False, True, True]])  # frame 0 is the prompt: never dropped
+    with torch.no_grad():
+        rollout(model, frames, _prompt(boxes), spec_drop=drop)
+    assert torch.equal(seen[0], spec_from_box(boxes, (64, 64)))
+    for t in (1, 2):
+        for i in range(2):
+            whole = bool(seen[t][i].all())
+            assert whole == bool(drop[i, t]), f"frame {t} object {i}"
+
+
 def test_pruned_memory_gives_identical_masks(model):
     model.num_maskmem, saved = 2, model.num_maskmem  # a short memory so pruning drops entries within 6 frames
     max_ptrs, model.max_obj_ptrs_in_encoder = model.max_obj_ptrs_in_encoder, 3

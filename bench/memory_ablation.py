@@ -1,0 +1,87 @@
+"""Does a model's tracking use its memory of past frames? (issue 10: identity switches)
+
+Runs the ``amodal-vos eval`` protocol without baselines twice on the same clips: as shipped, and with a memory bank
+that keeps only the prompt frame (``MemoryBank.add`` stores conditioning frames and drops every later one, so memory
+attention reads the prompted frame and nothing since). If the two agree clip by clip, the model tracks through its
+Mspec prior and crop alone, and nothing it saw after the prompt tells it which object it follows. Paired per-clip
+differences (``d``) with their standard error, as in bench/search_sweep.py.
+
+    OMP_NUM_THREADS=1 python bench/memory_ablation.py --checkpoint runs/track/model.safetensors
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import argparse  # noqa: E402
+import sys  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import torch  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).parent))
+from search_sweep import fmt, paired, run_set  # noqa: E402
+
+from amodal_vos.eval.clips import realistic_clips, synthetic_clips  # noqa: E402
+from amodal_vos.model.checkpoint import load_checkpoint  # noqa: E402
+from amodal_vos.tracking.memory import MemoryBank  # noqa: E402
+
+
+@contextmanager
+def prompt_frame_memory():
+    """While active, memory banks keep their conditioning (prompted) frames only."""
+    add = MemoryBank.add
+
+    def add_prompted(self, frame_idx, out, is_cond, reverse=False):
+        if is_cond:
+            add(self, frame_idx, out, is_cond, reverse)
+
+    MemoryBank.add = add_prompted
+    try:
+        yield
+    finally:
+        MemoryBank.add = add
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--checkpoint", required=True)
+    ap.add_argument("--num-clips", type=int, default=20, help="clips of each 48-frame set")
+    ap.add_argument("--sets", nargs="+", default=["long", "realistic"], choices=["long", "realistic"])
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    model, meta = load_checkpoint(args.checkpoint, device="cpu")
+    model.eval()
+    print(f"{args.checkpoint} (iteration {meta.get('iterations')})", flush=True)
+    makers = {"long": (synthetic_clips, 12345), "realistic": (realistic_clips, 777)}
+    print("| set | memory | full | occ only | id switch % | present in view % | absent out of view % "
+          "| full first -> last 8 | d full | d switch |\n|---|---|---|---|---|---|---|---|---|---|")  # fmt: skip
+    for name in args.sets:
+        make, seed = makers[name]
+        clips = list(make(seed, args.num_clips, 48, (480, 320)))
+        full = run_set(model, clips, name)
+        with prompt_frame_memory():
+            cut = run_set(model, clips, name)
+        for label, r in (("all frames", full), ("prompt frame only", cut)):
+            d = (
+                ""
+                if r is full
+                else "{} ± {} | {} ± {}".format(
+                    *map(fmt, paired(r["clips"], full["clips"], "miou_full")),
+                    *map(fmt, paired(r["clips"], full["clips"], "switch")),
+                )
+            )
+            print(
+                f"| {name} | {label} | {fmt(r['miou_full'])} | {fmt(r['miou_occ_only'])} "
+                f"| {fmt(r['switch_rate'])} | {fmt(r['presence_recall'])} | {fmt(r['absent_recall'])} "
+                f"| {fmt(r['miou_full_first'])} -> {fmt(r['miou_full_last'])} | {d or ' | '} |",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()
