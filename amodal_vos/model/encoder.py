@@ -50,6 +50,18 @@ class SCAHiera(Hiera):
             for d in dims
         )
 
+    def _get_pos_embed(self, hw: tuple[int, int]) -> torch.Tensor:
+        """sam2's positional embedding at ``hw`` (a bicubic resize of learned tables, every frame the same at one
+        input size): kept between calls while gradients are off and the tables unchanged."""
+        if torch.is_grad_enabled():
+            return super()._get_pos_embed(hw)
+        key = (tuple(hw), self.pos_embed._version, self.pos_embed_window._version, self.pos_embed.device)
+        cached = getattr(self, "_pos_cache", None)
+        if cached is None or cached[0] != key:
+            cached = (key, super()._get_pos_embed(hw))
+            self._pos_cache = cached
+        return cached[1]
+
     def forward(self, x: torch.Tensor, prior_mask: torch.Tensor | None = None) -> list[torch.Tensor]:
         x = self.patch_embed(x)
         x = x + self._get_pos_embed(x.shape[1:3])

@@ -70,11 +70,15 @@ class SpatialCompletionAdapter(nn.Module):
             conv.bias[half:].zero_()
 
     def forward(self, x: torch.Tensor, prior: torch.Tensor) -> torch.Tensor:
-        e = x.permute(0, 3, 1, 2)
-        prior = prior.to(e.dtype)
-        z = self.down(torch.cat([e, prior], dim=1)) if self.down is not None else e
+        prior = prior.to(x.dtype)
+        if self.down is None:
+            z = x.permute(0, 3, 1, 2)
+        else:  # the 1x1 convs as linear maps on the NHWC tokens: same maths, no concatenated full-width copy
+            weight = self.down.weight[:, :, 0, 0]  # [rank, dim + 1]: the tokens' columns, then the prior's
+            z = F.linear(x, weight[:, :-1], self.down.bias) + prior.permute(0, 2, 3, 1) * weight[:, -1]
+            z = z.permute(0, 3, 1, 2)
         for layer in self.layers:
             z = layer(z, prior)
-        if self.up is not None:
-            z = self.up(z)
-        return x + z.permute(0, 2, 3, 1)
+        if self.up is None:
+            return x + z.permute(0, 2, 3, 1)
+        return x + F.linear(z.permute(0, 2, 3, 1), self.up.weight[:, :, 0, 0], self.up.bias)

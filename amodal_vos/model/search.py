@@ -88,6 +88,14 @@ def _grid(crops: torch.Tensor, size: int, hw: tuple[int, int], device) -> torch.
     return grid.to(device)
 
 
+def _pool_span(edges: torch.Tensor, length: int, k: int) -> tuple[int, int]:
+    """Frame rows (or columns) [a, b) to pool by ``k`` so that bilinear reads of crops spanning ``edges`` [N, 2]
+    stay inside: one pooled cell of margin, starts on the k-grid, ends on it or at the frame's edge."""
+    lo = max(int(edges[:, 0].min().floor()) // k - 1, 0) * k
+    hi = min((int(edges[:, 1].max().ceil()) // k + 2) * k, length)
+    return lo, max(hi, min(lo + k, length))
+
+
 def crop_images(images: torch.Tensor, crops: torch.Tensor, size: int) -> torch.Tensor:
     """[1 or N, C, H, W] normalised images -> [N, C, S, S] crops (bilinear; a crop much larger than S reads an
     average-pooled image so that it does not alias; outside the frame is 0, the mean colour)."""
@@ -98,14 +106,17 @@ def crop_images(images: torch.Tensor, crops: torch.Tensor, size: int) -> torch.T
     out = images.new_empty(n, images.shape[1], size, size)
     for k in sorted(set(pools)):
         idx = [i for i, p in enumerate(pools) if p == k]
-        src = images if k == 1 else F.avg_pool2d(images, k, ceil_mode=True)
-        src = src if src.shape[0] == 1 else src[idx]
-        grid = _grid(crops[idx], size, (h, w), images.device)  # the pooled image spans the same [-1, 1] range
-        if k > 1:  # ceil_mode pads the last cell: rescale so that -1..1 still means the original frame edges
+        grid = _grid(crops[idx], size, (h, w), images.device)  # -1..1 spans the frame
+        if k == 1:
+            src = images
+        else:  # pool only the part of the frame the crops read (cells aligned with a whole-frame pooling)
+            (r0, r1), (c0, c1) = _pool_span(crops[idx, 1::2], h, k), _pool_span(crops[idx, 0::2], w, k)
+            src = F.avg_pool2d(images[..., r0:r1, c0:c1], k, ceil_mode=True)
             ph, pw = src.shape[-2:]
-            grid = grid.clone()
-            grid[..., 0] = (grid[..., 0] + 1) * (w / k) / pw - 1
-            grid[..., 1] = (grid[..., 1] + 1) * (h / k) / ph - 1
+            grid = grid.clone()  # frame -1..1 -> the pooled span's -1..1 (ceil_mode pads its last cell)
+            grid[..., 0] = ((grid[..., 0] + 1) * w - 2 * c0) / (k * pw) - 1
+            grid[..., 1] = ((grid[..., 1] + 1) * h - 2 * r0) / (k * ph) - 1
+        src = src if src.shape[0] == 1 else src[idx]
         sampled = F.grid_sample(src.expand(len(idx), -1, -1, -1) if src.shape[0] == 1 else src, grid,
                                 mode="bilinear", padding_mode="zeros", align_corners=False)  # fmt: skip
         out[idx] = sampled

@@ -36,12 +36,16 @@ def frames_to_input(
             align_corners=False,
             antialias=True,
         )
-    x = x.to(device).float().div(255.0)  # not in place: a float input is the caller's tensor
+    x = x.to(device).float()
+    x = x.clone() if x.data_ptr() == torch.as_tensor(frames).data_ptr() else x  # never the caller's tensor
+    x.div_(255.0)
     if size is not None and x.shape[-2:] != (size, size):
         x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False, antialias=True)
-    mean = torch.tensor(IMAGENET_MEAN, device=x.device).view(1, 3, 1, 1)
-    std = torch.tensor(IMAGENET_STD, device=x.device).view(1, 3, 1, 1)
-    return ((x - mean) / std).contiguous()
+    # normalised in place in the layout the pixels came in (HWC for frames), then made NCHW once: same values,
+    # fewer passes over a full-size frame than out-of-place maths on a strided view
+    x.sub_(torch.tensor(IMAGENET_MEAN, device=x.device).view(1, 3, 1, 1))
+    x.div_(torch.tensor(IMAGENET_STD, device=x.device).view(1, 3, 1, 1))
+    return x.contiguous()
 
 
 def boxes_to_input(boxes: torch.Tensor, hw: tuple[int, int], size: int) -> torch.Tensor:

@@ -4,7 +4,8 @@
    from the latest prompt frame; each later-prompted object is tracked from its prompt frame back to the start.
    Its masks are kept as RLE until the forward sweep reaches those frames.
 2. Forward: frames are decoded in order; each object is tracked from its prompt frame on; every frame is then
-   complete (all objects) and is rendered and written at once, so the outputs stream and memory stays flat.
+   complete (all objects) and is rendered and written at once, so the outputs stream and memory stays flat. Masks
+   are brought to frame size in a worker thread while the model steps the next frame.
 
 Ctrl-C (first SIGINT, SIGTERM or SIGHUP: at the next frame boundary; or a KeyboardInterrupt raised by the
 ``on_frame`` callback) finishes the outputs with the frames done so far, marks the result partial and raises
@@ -20,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -231,18 +233,39 @@ class TrackingRun:
         self.result.truncated = True
 
     def _forward_frames(self, sweep, ids, frames, store) -> None:
-        for t, (frame, image) in enumerate(frames):
-            steps = sweep.step(t, image) if sweep.active(t) else []
-            objects = store.pop(t, {})
-            computed = self.step_masks.object_frames(steps) if steps else {}
-            objects.update((obj_id, entry) for obj_id, (entry, _) in computed.items())
-            arrays = {obj_id: masks for obj_id, (_, masks) in computed.items()}
-            self.result.frames.append({i: objects[i] for i in ids if i in objects})
-            if self.outputs.needs_frames:
-                tic = time.perf_counter()
-                self.outputs.write_frame(self.start + t, frame, self._frame_masks(ids, objects, arrays))
-                self.timings.write += time.perf_counter() - tic
-            self.timings.frames += 1
+        """The model steps frame t while a worker thread turns frame t-1's steps into frame-size masks and RLE
+        (only the outputs need them: the next crop and Mspec come from the step itself). A frame whose steps were
+        computed is always finished, also when the loop stops early (Ctrl-C, a truncated video)."""
+        with ThreadPoolExecutor(1, thread_name_prefix="masks") as pool:
+            pending = None
+            try:
+                for t, (frame, image) in enumerate(frames):
+                    steps = sweep.step(t, image) if sweep.active(t) else []
+                    if pending is not None:
+                        done, pending = pending, None
+                        self._finish_frame(ids, store, *done)
+                    masks = pool.submit(self.step_masks.object_frames, steps) if steps else None
+                    pending = (t, frame, masks)
+                if pending is not None:
+                    done, pending = pending, None
+                    self._finish_frame(ids, store, *done)
+            finally:
+                if pending is not None:
+                    self._finish_frame(ids, store, *pending, report=False)
+
+    def _finish_frame(self, ids, store, t: int, frame, masks: Future | None, report: bool = True) -> None:
+        """Add frame t to the result and the outputs, then report it."""
+        objects = store.pop(t, {})
+        computed = masks.result() if masks is not None else {}
+        objects.update((obj_id, entry) for obj_id, (entry, _) in computed.items())
+        arrays = {obj_id: masks for obj_id, (_, masks) in computed.items()}
+        self.result.frames.append({i: objects[i] for i in ids if i in objects})
+        if self.outputs.needs_frames:
+            tic = time.perf_counter()
+            self.outputs.write_frame(self.start + t, frame, self._frame_masks(ids, objects, arrays))
+            self.timings.write += time.perf_counter() - tic
+        self.timings.frames += 1
+        if report:
             self._report("forward", self.start + t)
 
     def _frame_masks(self, ids, objects, arrays) -> FrameMasks:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+import torch.nn.functional as F
 
 from amodal_vos.model.search import (
     OUTSIDE,
@@ -73,3 +74,35 @@ def test_a_crop_larger_than_the_input_is_pooled_not_aliased():
     stripes[..., ::2] = 1.0  # one-pixel stripes alias to all-0 or all-1 when point-sampled at 1/4
     crop = crop_images(stripes, torch.tensor([[0.0, 0, 256, 256]]), 64)
     assert torch.allclose(crop, torch.full_like(crop, 0.5), atol=0.01)
+
+
+def _whole_frame_pooled_crop(image: torch.Tensor, crop: torch.Tensor, size: int, k: int) -> torch.Tensor:
+    """Reference: pool the whole frame by k, then read the crop from it bilinearly (zeros outside the frame)."""
+    h, w = image.shape[-2:]
+    pooled = F.avg_pool2d(image, k, ceil_mode=True)
+    u = (torch.arange(size, dtype=torch.float32) + 0.5) / size
+    x = (crop[0] + u * (crop[2] - crop[0])) / k - 0.5  # pooled-pixel coordinates of the crop's pixel centres
+    y = (crop[1] + u * (crop[3] - crop[1])) / k - 0.5
+    gx = (2 * x + 1) / pooled.shape[-1] - 1
+    gy = (2 * y + 1) / pooled.shape[-2] - 1
+    grid = torch.stack([gx[None, :].expand(size, size), gy[:, None].expand(size, size)], dim=-1)[None]
+    return F.grid_sample(pooled, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+
+
+@pytest.mark.parametrize(
+    "crop",
+    [
+        [100.0, 50, 500, 450],
+        [-200, -100, 300, 400],
+        [400, 300, 900, 800],
+        [10.3, 20.7, 390.1, 400.2],
+        [600, -50, 700, 50],
+    ],
+)
+def test_pooling_only_the_crops_part_of_the_frame_reads_what_pooling_all_of_it_would(crop):
+    torch.manual_seed(0)
+    image = torch.randn(1, 3, 481, 643)  # sizes that are no multiple of the pooling factor
+    crop = torch.tensor(crop)
+    k = int((crop[2] - crop[0]) / 64)
+    got = crop_images(image, crop[None], 64)
+    torch.testing.assert_close(got, _whole_frame_pooled_crop(image, crop, 64, k), rtol=0, atol=1e-4)

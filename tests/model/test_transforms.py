@@ -38,3 +38,18 @@ def test_float_frames_and_native_size_unchanged():
     ref = torch.cat([_float_reference(f.numpy(), 48) for f in as_float.to(torch.uint8)])
     assert out.shape == (2, 3, 48, 48)
     np.testing.assert_allclose(out, ref, atol=1e-5)
+
+
+def test_native_size_input_for_search_models_equals_the_reference_and_spares_the_caller():
+    rng = np.random.default_rng(2)
+    frame = rng.integers(0, 256, (40, 56, 3), dtype=np.uint8)
+    want = (
+        torch.from_numpy(frame).permute(2, 0, 1)[None].float() / 255.0
+        - torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1)
+    ) / torch.tensor(IMAGENET_STD).view(1, 3, 1, 1)
+    got = frames_to_input(frame, None)
+    assert got.shape == (1, 3, 40, 56) and got.is_contiguous()
+    assert torch.equal(got, want)
+    as_float = torch.from_numpy(frame.astype(np.float32))
+    before = as_float.clone()
+    assert torch.equal(frames_to_input(as_float, None), want) and torch.equal(as_float, before)
