@@ -34,7 +34,7 @@ from amodal_vos.eval.clips import realistic_clips, synthetic_clips  # noqa: E402
 from amodal_vos.eval.predict import make_prompts  # noqa: E402
 from amodal_vos.model.amodal_sam2 import AmodalSAM2  # noqa: E402
 from amodal_vos.model.checkpoint import load_checkpoint  # noqa: E402
-from amodal_vos.tracking import AmodalTracker, Prompt  # noqa: E402
+from amodal_vos.tracking import AmodalTracker, Prompt, default_checkpoint  # noqa: E402
 
 
 def iou(a: np.ndarray, b: np.ndarray) -> float:
@@ -99,7 +99,7 @@ def row(name: str, label: str, s: dict[str, float]) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--checkpoint", required=True)
+    ap.add_argument("--checkpoint", default=str(default_checkpoint()), help="default: the shipped model")
     ap.add_argument("--bias", type=float, nargs="+", default=[0.0, 1.0, 2.0, 4.0])
     ap.add_argument("--num-clips", type=int, default=20, help="realistic clips")
     args = ap.parse_args()
