@@ -25,9 +25,8 @@ from pathlib import Path  # noqa: E402
 import torch  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent))
-from search_sweep import fmt, paired, run_set  # noqa: E402
+from search_sweep import LONG_SETS, paired_header, paired_row, run_set  # noqa: E402
 
-from amodal_vos.eval.clips import realistic_clips, synthetic_clips  # noqa: E402
 from amodal_vos.model.checkpoint import load_checkpoint  # noqa: E402
 from amodal_vos.tracking.propagation import Propagation  # noqa: E402
 
@@ -106,31 +105,16 @@ def main() -> None:
     model, _ = load_checkpoint(args.checkpoint, device="cpu")
     model.eval()
     gate = Gate()
-    makers = {"long": (synthetic_clips, 12345), "realistic": (realistic_clips, 777)}
-    print("| set | threshold | full | occ only | id switch % | present in view % | absent out of view % "
-          "| full first -> last 8 | d full | d switch |\n|---|---|---|---|---|---|---|---|---|---|")  # fmt: skip
+    print(paired_header("threshold"))
     for name in args.sets:
-        make, seed = makers[name]
+        make, seed = LONG_SETS[name]
         clips = list(make(seed, args.num_clips, 48, (480, 320)))
         base = None
         for threshold in [0.0, *args.thresholds]:
             gate.threshold = threshold
             r = run_set(model, clips, name)
             base = base or r
-            d = (
-                ""
-                if r is base
-                else "{} ± {} | {} ± {}".format(
-                    *map(fmt, paired(r["clips"], base["clips"], "miou_full")),
-                    *map(fmt, paired(r["clips"], base["clips"], "switch")),
-                )
-            )
-            print(
-                f"| {name} | {threshold:g} | {fmt(r['miou_full'])} | {fmt(r['miou_occ_only'])} "
-                f"| {fmt(r['switch_rate'])} | {fmt(r['presence_recall'])} | {fmt(r['absent_recall'])} "
-                f"| {fmt(r['miou_full_first'])} -> {fmt(r['miou_full_last'])} | {d or ' | '} |",
-                flush=True,
-            )
+            print(paired_row(f"{threshold:g}", r, base), flush=True)
 
 
 if __name__ == "__main__":

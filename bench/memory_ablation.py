@@ -24,9 +24,8 @@ from pathlib import Path  # noqa: E402
 import torch  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent))
-from search_sweep import fmt, paired, run_set  # noqa: E402
+from search_sweep import LONG_SETS, paired_header, paired_row, run_set  # noqa: E402
 
-from amodal_vos.eval.clips import realistic_clips, synthetic_clips  # noqa: E402
 from amodal_vos.model.checkpoint import load_checkpoint  # noqa: E402
 from amodal_vos.tracking.memory import MemoryBank  # noqa: E402
 
@@ -57,30 +56,15 @@ def main() -> None:
     model, meta = load_checkpoint(args.checkpoint, device="cpu")
     model.eval()
     print(f"{args.checkpoint} (iteration {meta.get('iterations')})", flush=True)
-    makers = {"long": (synthetic_clips, 12345), "realistic": (realistic_clips, 777)}
-    print("| set | memory | full | occ only | id switch % | present in view % | absent out of view % "
-          "| full first -> last 8 | d full | d switch |\n|---|---|---|---|---|---|---|---|---|---|")  # fmt: skip
+    print(paired_header("memory"))
     for name in args.sets:
-        make, seed = makers[name]
+        make, seed = LONG_SETS[name]
         clips = list(make(seed, args.num_clips, 48, (480, 320)))
         full = run_set(model, clips, name)
         with prompt_frame_memory():
             cut = run_set(model, clips, name)
-        for label, r in (("all frames", full), ("prompt frame only", cut)):
-            d = (
-                ""
-                if r is full
-                else "{} ± {} | {} ± {}".format(
-                    *map(fmt, paired(r["clips"], full["clips"], "miou_full")),
-                    *map(fmt, paired(r["clips"], full["clips"], "switch")),
-                )
-            )
-            print(
-                f"| {name} | {label} | {fmt(r['miou_full'])} | {fmt(r['miou_occ_only'])} "
-                f"| {fmt(r['switch_rate'])} | {fmt(r['presence_recall'])} | {fmt(r['absent_recall'])} "
-                f"| {fmt(r['miou_full_first'])} -> {fmt(r['miou_full_last'])} | {d or ' | '} |",
-                flush=True,
-            )
+        print(paired_row("all frames", full, full))
+        print(paired_row("prompt frame only", cut, full), flush=True)
 
 
 if __name__ == "__main__":

@@ -143,6 +143,35 @@ def fmt(v, digits: int = 1) -> str:
     return "-" if v is None or (isinstance(v, float) and not np.isfinite(v)) else f"{v:.{digits}f}"
 
 
+LONG_SETS = {
+    "long": (synthetic_clips, 12345),
+    "realistic": (realistic_clips, 777),
+}  # the 48-frame sets: maker, seed
+
+
+def paired_header(setting: str) -> str:
+    """Markdown header of a one-row-per-setting table with paired differences (``paired_row``)."""
+    return (
+        f"| set | {setting} | full | occ only | id switch % | present in view % | absent out of view % "
+        "| full first -> last 8 | d full | d switch |\n" + "|---" * 10 + "|"
+    )
+
+
+def paired_row(label: str, r: dict, base: dict) -> str:
+    """One ``run_set`` result as a row, with its per-clip differences to ``base`` (none for base itself)."""
+    d = " | "
+    if r is not base:
+        d = "{} ± {} | {} ± {}".format(
+            *map(fmt, paired(r["clips"], base["clips"], "miou_full")),
+            *map(fmt, paired(r["clips"], base["clips"], "switch")),
+        )
+    return (
+        f"| {r['set']} | {label} | {fmt(r['miou_full'])} | {fmt(r['miou_occ_only'])} | {fmt(r['switch_rate'])} "
+        f"| {fmt(r['presence_recall'])} | {fmt(r['absent_recall'])} "
+        f"| {fmt(r['miou_full_first'])} -> {fmt(r['miou_full_last'])} | {d} |"
+    )
+
+
 def table(rows: list[dict]) -> str:
     head = (
         "| set | setting | full | occ only | id switch % | present in view % | absent out of view % "
