@@ -39,11 +39,12 @@ def test_scratch_recipe_is_the_curriculum():
     assert amodal.freeze == "full" and image.freeze == "base"
 
 
-def test_track_recipe_ends_with_a_memory_stage_and_spec_drop_is_checked(write_recipe, image_stage):
-    stages = load_recipe("track").stages
-    assert [s.name for s in stages] == ["track", "long", "memory"]
-    assert [o.spec_drop for o in stages[2].objectives] == [0.5, 0.5]
-    assert all(o.spec_drop == 0.0 for s in stages[:2] for o in s.objectives)
+def test_memory_experiment_drops_mspec_only_in_its_own_recipe_and_spec_drop_is_checked(
+    write_recipe, image_stage
+):
+    assert all(o.spec_drop == 0.0 for s in load_recipe("track").stages for o in s.objectives)
+    (stage,) = load_recipe("track-memory").stages
+    assert stage.name == "memory" and [o.spec_drop for o in stage.objectives] == [0.5, 0.5]
     for bad in (1.5, "half"):
         with pytest.raises(UserError, match="spec_drop must be a number from 0 to 1"):
             load_recipe(write_recipe([{**image_stage, "spec_drop": bad}]))
