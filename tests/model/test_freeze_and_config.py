@@ -16,7 +16,15 @@ def test_freeze_presets_leave_exactly_the_intended_parameters_trainable(preset):
     trainable = {n for n, p in model.named_parameters() if p.requires_grad}
     adapters = {n for n, _ in model.named_parameters() if n.startswith(ADAPTER_PREFIX)}
     everything = {n for n, _ in model.named_parameters()}
-    expected = {"adapters": adapters, "full": everything, "base": everything - adapters}[preset]
+    memory = {n for n in everything if n.split(".")[0] in ("memory_attention", "memory_encoder", "obj_ptr_proj",
+              "obj_ptr_tpos_proj", "maskmem_tpos_enc", "no_mem_embed", "no_mem_pos_enc", "no_obj_ptr",
+              "no_obj_embed_spatial")}  # fmt: skip
+    assert not any(
+        n.startswith(("image_encoder.", "sam_mask_decoder.", "sam_prompt_encoder.")) for n in memory
+    )
+    expected = {"adapters": adapters, "full": everything, "base": everything - adapters, "memory": memory}[
+        preset
+    ]
     assert trainable == expected
     assert count == sum(p.numel() for n, p in model.named_parameters() if n in expected)
 
