@@ -31,10 +31,10 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from amodal_vos.eval.clips import realistic_clips, synthetic_clips  # noqa: E402
-from amodal_vos.eval.predict import make_prompts  # noqa: E402
+from amodal_vos.eval.predict import make_prompts, tracker_prompts  # noqa: E402
 from amodal_vos.model.amodal_sam2 import AmodalSAM2  # noqa: E402
 from amodal_vos.model.checkpoint import load_checkpoint  # noqa: E402
-from amodal_vos.tracking import AmodalTracker, Prompt, default_checkpoint  # noqa: E402
+from amodal_vos.tracking import AmodalTracker, default_checkpoint  # noqa: E402
 
 
 def iou(a: np.ndarray, b: np.ndarray) -> float:
@@ -69,12 +69,7 @@ def score(tracker: AmodalTracker, clips: list) -> tuple[dict[str, float], dict[s
         prompts = make_prompts(clip)
         if not prompts:
             continue
-        local = {i + 1: p for i, p in enumerate(prompts)}
-        asks = [
-            Prompt.from_box((x0, y0, x1 - x0, y1 - y0), frame=p.frame, obj_id=i)
-            for i, p in local.items()
-            for x0, y0, x1, y1 in [np.asarray(p.box, dtype=float).tolist()]
-        ]
+        local, asks = tracker_prompts(prompts)
         result = tracker.track(clip.frames, asks)
         by_id = {o.obj_id: o for o in clip.objects}
         for t in result.frame_indices:

@@ -134,6 +134,20 @@ class RolloutPredictor:
         return result
 
 
+def tracker_prompts(prompts: list[ObjectPrompt]) -> tuple[dict[int, ObjectPrompt], list]:
+    """Box prompts as the tracker takes them: ({tracker id: prompt}, tracking Prompts), ids 1.. (the tracker's ids
+    are 1..255, a clip's object ids need not be)."""
+    from amodal_vos.tracking import Prompt as TrackPrompt
+
+    local = {i + 1: p for i, p in enumerate(prompts)}
+    asks = [
+        TrackPrompt.from_box((x0, y0, x1 - x0, y1 - y0), frame=p.frame, obj_id=i)
+        for i, p in local.items()
+        for x0, y0, x1, y1 in [np.asarray(p.box, dtype=float).tolist()]
+    ]
+    return local, asks
+
+
 class TrackerPredictor:
     """Inference through ``AmodalTracker`` (the engine of ``amodal-vos track``); falls back to the rollout for the
     box-oracle and mask-prompt variants."""
@@ -149,14 +163,7 @@ class TrackerPredictor:
     ) -> dict[int, np.ndarray]:
         if oracle or any(p.box is None for p in prompts):
             return self.fallback(clip, prompts, adapters=adapters, oracle=oracle)
-        from amodal_vos.tracking import Prompt as TrackPrompt
-
-        local = {i + 1: p for i, p in enumerate(prompts)}  # the tracker's ids are 1..255
-        asks = [
-            TrackPrompt.from_box((x0, y0, x1 - x0, y1 - y0), frame=p.frame, obj_id=i)
-            for i, p in local.items()
-            for x0, y0, x1, y1 in [np.asarray(p.box, dtype=float).tolist()]
-        ]
+        local, asks = tracker_prompts(prompts)
         result = self.trackers[adapters].track(clip.frames, asks)
         out = {p.obj_id: np.zeros((clip.num_frames, *clip.size), bool) for p in prompts}
         for t in result.frame_indices:

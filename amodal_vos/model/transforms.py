@@ -18,7 +18,7 @@ def frames_to_input(
 ) -> torch.Tensor:
     """uint8 RGB frames [B, H, W, 3] (or one [H, W, 3]) -> float [B, 3, S, S], resized and ImageNet-normalised
     (``size`` None: normalised at the frames' own size, for search-region models that crop it themselves)."""
-    x = torch.as_tensor(frames)
+    x = source = torch.as_tensor(frames)
     if x.dim() == 3:
         x = x[None]
     x = x.permute(0, 3, 1, 2)
@@ -37,7 +37,7 @@ def frames_to_input(
             antialias=True,
         )
     x = x.to(device).float()
-    x = x.clone() if x.data_ptr() == torch.as_tensor(frames).data_ptr() else x  # never the caller's tensor
+    x = x.clone() if x.data_ptr() == source.data_ptr() else x  # normalised in place below: never the caller's
     x.div_(255.0)
     if size is not None and x.shape[-2:] != (size, size):
         x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False, antialias=True)

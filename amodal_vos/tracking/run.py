@@ -244,8 +244,8 @@ class TrackingRun:
                     if pending is not None:
                         done, pending = pending, None
                         self._finish_frame(ids, store, *done)
-                    masks = pool.submit(self.step_masks.object_frames, steps) if steps else None
-                    pending = (t, frame, masks)
+                    converting = pool.submit(self.step_masks.object_frames, steps) if steps else None
+                    pending = (t, frame, converting)
                 if pending is not None:
                     done, pending = pending, None
                     self._finish_frame(ids, store, *done)
@@ -253,10 +253,13 @@ class TrackingRun:
                 if pending is not None:
                     self._finish_frame(ids, store, *pending, report=False)
 
-    def _finish_frame(self, ids, store, t: int, frame, masks: Future | None, report: bool = True) -> None:
-        """Add frame t to the result and the outputs, then report it."""
+    def _finish_frame(
+        self, ids, store, t: int, frame, converting: Future | None, report: bool = True
+    ) -> None:
+        """Add frame t (its masks being converted in the worker, None: no object stepped) to the result and the
+        outputs, then report it."""
         objects = store.pop(t, {})
-        computed = masks.result() if masks is not None else {}
+        computed = converting.result() if converting is not None else {}
         objects.update((obj_id, entry) for obj_id, (entry, _) in computed.items())
         arrays = {obj_id: masks for obj_id, (_, masks) in computed.items()}
         self.result.frames.append({i: objects[i] for i in ids if i in objects})

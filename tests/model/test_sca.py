@@ -20,13 +20,18 @@ def test_adapter_is_identity_at_init_and_learns(design):
     assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in sca.parameters())
 
 
+def _randomise(sca: SpatialCompletionAdapter) -> None:
+    """Random weights everywhere (at initialisation the adapter is the identity, whatever its prior)."""
+    with torch.no_grad():
+        for p in sca.parameters():
+            p.normal_(std=0.1)
+
+
 @pytest.mark.parametrize("design", SCA_DESIGNS)
 def test_adapter_output_depends_on_prior(design):
     torch.manual_seed(0)
     sca = SpatialCompletionAdapter(16, design=design, rank=8)
-    with torch.no_grad():
-        for p in sca.parameters():
-            p.normal_(std=0.1)
+    _randomise(sca)
     x = torch.randn(1, 10, 10, 16)
     inside, outside = torch.ones(1, 1, 10, 10), torch.zeros(1, 1, 10, 10)
     assert (sca(x, inside) - sca(x, outside)).abs().max() > 1e-3
@@ -41,9 +46,7 @@ def test_unknown_design_is_rejected():
 def test_linear_maps_equal_the_concatenated_1x1_convs(design):
     torch.manual_seed(1)
     sca = SpatialCompletionAdapter(24, design=design, rank=8)
-    with torch.no_grad():
-        for p in sca.parameters():
-            p.normal_(std=0.1)
+    _randomise(sca)
     x = torch.randn(2, 9, 11, 24)
     prior = (torch.rand(2, 1, 9, 11) > 0.5).float()
     e = x.permute(0, 3, 1, 2)

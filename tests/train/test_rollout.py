@@ -28,7 +28,9 @@ def _prompt(boxes: torch.Tensor) -> Prompt:
     return Prompt("box", box_prompt(boxes), None, boxes)
 
 
-def test_mspec_follows_the_previous_prediction(model, monkeypatch):
+@pytest.fixture
+def priors(model, monkeypatch) -> list:
+    """The prior (Mspec) of every encoder call the model makes, None where the adapters are bypassed."""
     seen = []
     encode = model.encode
 
@@ -37,6 +39,11 @@ def test_mspec_follows_the_previous_prediction(model, monkeypatch):
         return encode(img, prior)
 
     monkeypatch.setattr(model, "encode", spy)
+    return seen
+
+
+def test_mspec_follows_the_previous_prediction(model, priors):
+    seen = priors
     frames = torch.randn(2, 4, 3, 64, 64)
     boxes = torch.tensor([[10.0, 12.0, 30.0, 40.0], [30.0, 5.0, 50.0, 20.0]])
     with torch.no_grad():
@@ -53,12 +60,8 @@ def test_mspec_follows_the_previous_prediction(model, monkeypatch):
     assert seen == [None] * 4
 
 
-def test_spec_jitter_moves_only_later_frames(model, monkeypatch):
-    seen = []
-    encode = model.encode
-    monkeypatch.setattr(
-        model, "encode", lambda img, prior=None: seen.append(prior.clone()) or encode(img, prior)
-    )
+def test_spec_jitter_moves_only_later_frames(model, priors):
+    seen = priors
     frames = torch.randn(1, 3, 3, 64, 64)
     boxes = torch.tensor([[10.0, 12.0, 30.0, 40.0]])
     noise = torch.from_numpy(np.random.default_rng(0).standard_normal((1, 3, 4))).float() * 3
@@ -71,12 +74,8 @@ def test_spec_jitter_moves_only_later_frames(model, monkeypatch):
     assert not torch.equal(seen[1], plain[1])
 
 
-def test_spec_drop_gives_a_whole_input_prior_on_the_dropped_frames_only(model, monkeypatch):
-    seen = []
-    encode = model.encode
-    monkeypatch.setattr(
-        model, "encode", lambda img, prior=None: seen.append(prior.clone()) or encode(img, prior)
-    )
+def test_spec_drop_gives_a_whole_input_prior_on_the_dropped_frames_only(model, priors):
+    seen = priors
     frames = torch.randn(2, 3, 3, 64, 64)
     boxes = torch.tensor([[10.0, 12.0, 30.0, 40.0], [30.0, 5.0, 50.0, 20.0]])
     drop = torch.tensor([[True, True, False], [False, True, True]])  # frame 0 is the prompt: never dropped
