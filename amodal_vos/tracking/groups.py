@@ -86,6 +86,7 @@ class Group:
     crops: torch.Tensor | None = None  # [n, 4] this frame's crops (frame pixels) with search regions
     lost: torch.Tensor | None = None  # [n] frames since each object's mask was last non-empty
     size: int = 0
+    seen: tuple | None = None  # (frame, motion.FlowFrame) of the last step, where the flow starts next step
 
     @property
     def spec(self) -> torch.Tensor:
@@ -123,4 +124,5 @@ class Group:
             pick(self.crops),
             pick(self.lost),
             self.size,
+            self.seen,
         )

@@ -34,6 +34,7 @@ from amodal_vos.io.live import LiveFrames, is_stream_url, open_stream
 from amodal_vos.io.video import FrameSource
 from amodal_vos.model import AmodalSAM2
 from amodal_vos.tracking.loading import ModelConstructors, describe
+from amodal_vos.tracking.motion import AGREE
 from amodal_vos.tracking.prompts import Prompt, check_prompts
 from amodal_vos.tracking.result import TrackResult
 from amodal_vos.tracking.state import FrameResult, ObjectState, PredictorState
@@ -52,11 +53,12 @@ class AmodalPredictor(ModelConstructors):
         adapters: bool = True,
         batch_objects: bool = True,
         prune: bool = True,
+        motion: float | None = AGREE,
         description: dict | None = None,
     ) -> None:
         self.model = model.eval()
-        self.visible, self.adapters = visible, adapters
-        options = {"adapters": adapters, "visible": visible and adapters, "prune": prune}
+        self.visible, self.adapters, self.motion = visible, adapters, motion
+        options = {"adapters": adapters, "visible": visible and adapters, "prune": prune, "motion": motion}
         self.sweeps = Sweeps(self.model, {**options, "batch_objects": batch_objects})
         self.description = describe(model, description)
 
@@ -65,7 +67,7 @@ class AmodalPredictor(ModelConstructors):
         """The same model and options as an ``AmodalTracker``."""
         return cls(
             tracker.model, visible=tracker.visible, adapters=tracker.adapters,
-            batch_objects=tracker.batch_objects, description=dict(tracker.description),
+            batch_objects=tracker.batch_objects, motion=tracker.motion, description=dict(tracker.description),
         )  # fmt: skip
 
     def init_state(

@@ -11,6 +11,11 @@ Per frame, for the objects whose prompt frame has been reached:
   of the object's amodal mask on that frame (no memory: a from-scratch modal model tracks far worse through its
   memory than the amodal pass does with Mspec, see the README).
 
+Motion (``motion``, the trackers' default): before a frame is segmented, optical flow from the last frame
+(motion.py) moves each object's box to where its pixels went, so Mspec and crop follow camera and object motion;
+after it, a predicted box whose IoU with that flow-moved box is below ``motion`` is refused as the next prior (the
+flow's box is kept), so one wrong mask does not carry the prior away. Boxes without enough texture are not moved.
+
 Search regions (a model whose config has a ``search`` section, model/search.py): every object gets its own square
 crop around its last box, so prompts, boxes and images come in frame pixels (``hw``) and each step carries its
 crop; encoder passes (amodal and visible) then run on the objects' crops, one per object.
@@ -42,6 +47,7 @@ from amodal_vos.model.search import (
 from amodal_vos.model.transforms import box_prompt
 from amodal_vos.tracking.groups import Group, ModelPrompt, ObjectStep, prompt_inputs
 from amodal_vos.tracking.memory import MemoryBank, memory_horizon
+from amodal_vos.tracking.motion import BoxFlow, box_iou, gray_frame
 
 __all__ = ["ModelPrompt", "ObjectStep", "Propagation"]
 
@@ -61,11 +67,15 @@ class Propagation:
         prune: bool = True,
         batch_objects: bool = True,
         hw: tuple[int, int] | None = None,
+        motion: float | None = None,
     ) -> None:
         self.model, self.num_frames, self.reverse = model, int(num_frames), reverse
         self.adapters, self.visible = adapters, visible
         self.size = int(model.image_size)
         self.search = SearchConfig.from_config(getattr(model, "config", None))
+        uses_boxes = adapters or self.search is not None  # plain SAM-2 on whole frames has no prior box
+        self.flow = BoxFlow() if motion is not None and uses_boxes else None
+        self.agree = float(motion or 0.0)
         if self.search is not None and hw is None:
             raise ValueError("a search-region model needs the frame size hw")
         self.hw = hw if self.search is not None else (self.size, self.size)
@@ -223,6 +233,7 @@ class Propagation:
         if not groups:
             return []
         tic = time.perf_counter()
+        moved = self._move_boxes(t, image, groups)
         modal_outs: dict[int, dict] = {}
         if not self.adapters:  # plain modal SAM-2 tracking through its own memory bank
             modal = self.model.encode(self._images(image, groups), None)
@@ -259,7 +270,22 @@ class Propagation:
         if image.device.type == "cuda":
             torch.cuda.synchronize(image.device)
         self.model_seconds += time.perf_counter() - tic
-        return self._collect(groups, amodal_outs, modal_outs, prior_boxes)
+        return self._collect(groups, amodal_outs, modal_outs, prior_boxes, moved)
+
+    def _move_boxes(self, t: int, image: torch.Tensor, groups: list[Group]) -> dict[int, tuple]:
+        """With ``motion``: each started object's box moved by optical flow from the last step's frame to this one
+        (motion.py), so its Mspec and crop are where the object is now; returns {id(group): (boxes, trusted)}."""
+        if self.flow is None:
+            return {}
+        grey, moved = gray_frame(image), {}
+        for g in groups:
+            last, g.seen = g.seen, (t, grey)  # kept in snapshots, so a restored sweep moves boxes alike
+            if g.frame == t or last is None or abs(t - last[0]) != 1:
+                continue
+            boxes, trusted = self.flow.move(last[1], grey, g.boxes)
+            g.boxes = torch.where(trusted[:, None], boxes.to(g.boxes.dtype), g.boxes)
+            moved[id(g)] = (g.boxes.clone(), trusted)
+        return moved
 
     def _images(self, image: torch.Tensor, groups: list[Group]) -> torch.Tensor:
         """The model input: the frame itself [1, 3, S, S], or each object's crop [N, 3, S, S] with search regions
@@ -304,7 +330,7 @@ class Propagation:
             run_mem_encoder=False,
         )
 
-    def _collect(self, groups, amodal_outs, modal_outs, prior_boxes) -> list[ObjectStep]:
+    def _collect(self, groups, amodal_outs, modal_outs, prior_boxes, moved) -> list[ObjectStep]:
         steps, offset = [], 0
         for g in groups:
             out = amodal_outs[id(g)]
@@ -325,6 +351,12 @@ class Propagation:
             if self.adapters or crops is not None:  # the box the next Mspec or crop is made from
                 spec, found = next_boxes((logits > 0).cpu(), g.spec)
                 self._follow(g, spec)
+                if (
+                    id(g) in moved
+                ):  # a predicted box that disagrees with the flow does not make the next prior
+                    flow_boxes, trusted = moved[id(g)]
+                    refuse = trusted & found & (box_iou(g.boxes.float(), flow_boxes.float()) < self.agree)
+                    g.boxes = torch.where(refuse[:, None], flow_boxes.to(g.boxes.dtype), g.boxes)
                 g.lost = torch.where(found, torch.zeros_like(g.lost), g.lost + 1)
             for i, p in enumerate(g.prompts):
                 prior = None if prior_boxes is None else prior_boxes[offset + i]

@@ -136,6 +136,7 @@ class TrackingRun:
         visible: bool = True,
         prune: bool = True,
         batch_objects: bool = True,
+        motion: float | None = None,
         on_frame: Callable[[FrameEvent], None] | None = None,
         allow_truncated: bool = False,
     ) -> None:
@@ -152,6 +153,7 @@ class TrackingRun:
             "visible": visible and adapters,
             "prune": prune,
             "batch_objects": batch_objects,
+            "motion": motion,
         }
         self.timings = Timings()
         self.propagations: list[Propagation] = []

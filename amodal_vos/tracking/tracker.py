@@ -25,6 +25,7 @@ from amodal_vos.io.frames import ArraySource
 from amodal_vos.io.video import FrameSource, open_video
 from amodal_vos.model import AmodalSAM2
 from amodal_vos.tracking.loading import ModelConstructors, describe
+from amodal_vos.tracking.motion import AGREE
 from amodal_vos.tracking.outputs import Outputs
 from amodal_vos.tracking.prompts import Prompt, check_prompts
 from amodal_vos.tracking.result import TrackResult
@@ -68,7 +69,9 @@ def as_source(video: VideoLike) -> FrameSource:
 class AmodalTracker(ModelConstructors):
     """Tracks prompted objects through a video with an AmodalSAM2 model. ``visible`` runs the modal pass (visible
     and occluded parts; about doubles the cost); ``adapters=False`` bypasses the adapters (plain SAM-2 tracking);
-    ``batch_objects=False`` gives every object its own memory bank (default: objects prompted together share one)."""
+    ``batch_objects=False`` gives every object its own memory bank (default: objects prompted together share one).
+    ``motion``: optical flow moves each object's prior box with its pixels, and a predicted box below this IoU with
+    the flow's box is refused as the next prior (None: priors come from the last prediction alone)."""
 
     def __init__(
         self,
@@ -77,10 +80,12 @@ class AmodalTracker(ModelConstructors):
         visible: bool = True,
         adapters: bool = True,
         batch_objects: bool = True,
+        motion: float | None = AGREE,
         description: dict | None = None,
     ) -> None:
         self.model = model.eval()
         self.visible, self.adapters, self.batch_objects = visible, adapters, batch_objects
+        self.motion = motion
         self.description = describe(model, description)
         self.last_run: TrackingRun | None = None
 
@@ -142,7 +147,7 @@ class AmodalTracker(ModelConstructors):
         run = TrackingRun(
             self.model, source, prompts, start, end, outputs, result,
             adapters=self.adapters, visible=visible, prune=prune, batch_objects=self.batch_objects, on_frame=callback,
-            allow_truncated=allow_truncated,
+            motion=self.motion, allow_truncated=allow_truncated,
         )  # fmt: skip
         self.last_run = run
         try:

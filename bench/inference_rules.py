@@ -1,0 +1,138 @@
+"""Inference-time rules that were measured against identity switches and dropped (issue 10; docs/tracking.md).
+
+Each rule patches the tracker while it runs; the ``amodal-vos eval`` protocol runs without baselines on the same
+clips with and without it, and rows give paired per-clip differences (``d``) as bench/search_sweep.py does:
+
+- ``collapse``: where two objects' predicted boxes overlap at IoU > 0.7, the one whose prediction agrees less with
+  its own prior box gets an empty mask on that frame (one mask never stands for two objects);
+- ``box prompt``: every frame's decoder is also prompted with the object's prior box (as on the prompt frame),
+  on top of Mspec and memory;
+- ``box prompt, no memory``: every frame is segmented like a prompt frame, from the prior box alone, with an empty
+  memory bank (a box tracker feeding an image segmenter).
+
+    OMP_NUM_THREADS=1 python bench/inference_rules.py --checkpoint runs/track/model.safetensors
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import argparse  # noqa: E402
+import sys  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import torch  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).parent))
+from search_sweep import LONG_SETS, paired_header, paired_row, run_set  # noqa: E402
+
+from amodal_vos.eval.clips import synthetic_clips  # noqa: E402
+from amodal_vos.model import new_memory  # noqa: E402
+from amodal_vos.model.checkpoint import load_checkpoint  # noqa: E402
+from amodal_vos.model.prior import mask_to_box  # noqa: E402
+from amodal_vos.model.search import boxes_from_crop  # noqa: E402
+from amodal_vos.model.transforms import box_prompt  # noqa: E402
+from amodal_vos.tracking.motion import box_iou  # noqa: E402
+from amodal_vos.tracking.propagation import Propagation  # noqa: E402
+
+COLLAPSE_IOU = 0.7
+
+
+def resolve_collapses(prop: Propagation, groups: list, outs: dict) -> None:
+    """Empties the mask of the object that agrees less with its prior box, for each pair whose predicted boxes
+    overlap at IoU > ``COLLAPSE_IOU``."""
+    rows, pred, prior = [], [], []
+    for g in groups:
+        boxes, found = mask_to_box((outs[id(g)]["pred_masks_high_res"][:, 0] > 0).cpu())
+        if g.crops is not None:
+            boxes = boxes_from_crop(boxes, g.crops, prop.size)
+        for i in range(len(g.prompts)):
+            if found[i]:
+                rows.append((g, i))
+                pred.append(boxes[i])
+                prior.append(g.boxes[i].float().cpu())
+    if len(rows) < 2:
+        return
+    pred, prior = torch.stack(pred), torch.stack(prior)
+    own = box_iou(pred, prior)
+    a, b = torch.triu_indices(len(rows), len(rows), offset=1)
+    overlap = box_iou(pred[a], pred[b]) > COLLAPSE_IOU
+    for i, j in zip(a[overlap].tolist(), b[overlap].tolist(), strict=True):
+        g, k = rows[j] if own[j] < own[i] else rows[i]
+        out = outs[id(g)]
+        for key in ("pred_masks_high_res", "visible_high_res"):
+            if key in out:
+                out[key][k] = -10.0
+        out["object_score_logits"][k] = -10.0
+
+
+@contextmanager
+def rule(name: str):
+    """While active, Propagation applies the named rule."""
+    collect, track = Propagation._collect, Propagation._track
+
+    def collect_resolved(self, groups, amodal_outs, *args):
+        resolve_collapses(self, groups, amodal_outs)
+        return collect(self, groups, amodal_outs, *args)
+
+    def track_boxed(self, group, bank, feats, t):
+        if self._cond(group, t) is not None:
+            return track(self, group, bank, feats, t)
+        points = {k: v.to(feats.top_features.device) for k, v in box_prompt(group.spec.float()).items()}
+        fresh = name == "box prompt, no memory"
+        out = self.model.track_frame(
+            t,
+            feats,
+            new_memory() if fresh else bank.memory,
+            is_cond=fresh,
+            num_frames=self.num_frames,
+            point_inputs=points,
+            reverse=self.reverse,
+        )
+        bank.add(t, out, False, self.reverse)
+        return out
+
+    if name == "collapse":
+        Propagation._collect = collect_resolved
+    elif name != "off":
+        Propagation._track = track_boxed
+    try:
+        yield
+    finally:
+        Propagation._collect, Propagation._track = collect, track
+
+
+RULES = ["collapse", "box prompt", "box prompt, no memory"]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--checkpoint", required=True)
+    ap.add_argument("--num-clips", type=int, default=20, help="clips of each 48-frame set")
+    ap.add_argument("--sets", nargs="+", default=["long", "realistic", "short"])
+    ap.add_argument("--rules", nargs="+", default=RULES, choices=RULES)
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    model, meta = load_checkpoint(args.checkpoint, device="cpu")
+    model.eval()
+    print(f"{args.checkpoint} (iteration {meta.get('iterations')})", flush=True)
+    print(paired_header("rule"))
+    for name in args.sets:
+        if name == "short":
+            clips = list(synthetic_clips(12345, 40, 8, (128, 128)))
+        else:
+            make, seed = LONG_SETS[name]
+            clips = list(make(seed, args.num_clips, 48, (480, 320)))
+        base = run_set(model, clips, name)
+        print(paired_row("off", base, base), flush=True)
+        for r in args.rules:
+            with rule(r):
+                print(paired_row(r, run_set(model, clips, name), base), flush=True)
+
+
+if __name__ == "__main__":
+    main()
