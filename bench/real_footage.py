@@ -4,7 +4,7 @@ hand-labelled amodal boxes on the five contact-sheet frames.
 
     bash bench/real_footage/install.sh
     python bench/real_footage.py [--checkpoint CKPT] [--out DIR] [--max-frames N] [--clips vtest,cup] [--figure PNG]
-        [--motion IOU]
+        [--motion IOU|off]
 
 Writes DIR/<clip>.png per clip: frames at 0, 25, 50, 75 and 100% of the range, the input with the hand-labelled
 boxes (thin, in each object's colour) above the project's overlay (amodal_vos.io.annotators: visible part filled,
@@ -178,13 +178,13 @@ def main() -> None:
     parser.add_argument("--max-frames", type=int, help="cap each clip's tracked frames")
     parser.add_argument("--clips", help="comma-separated clip names (default: all)")
     parser.add_argument("--figure", type=Path, help="also write first / middle / last overlays of every clip")
-    parser.add_argument("--motion", type=float, help="the tracker's motion setting (default: the tracker's)")
+    parser.add_argument("--motion", help="the tracker's motion setting: an IoU, or 'off' (default: the tracker's)")
     args = parser.parse_args()
     clips = json.loads(CLIPS.read_text())["clips"]
     if args.clips:
         clips = [c for c in clips if c["name"] in args.clips.split(",")]
     args.out.mkdir(parents=True, exist_ok=True)
-    kwargs = {} if args.motion is None else {"motion": args.motion}
+    kwargs = {} if args.motion is None else {"motion": None if args.motion == "off" else float(args.motion)}
     if args.checkpoint:
         tracker = AmodalTracker.from_checkpoint(args.checkpoint, **kwargs)
     else:
