@@ -178,7 +178,9 @@ def main() -> None:
     parser.add_argument("--max-frames", type=int, help="cap each clip's tracked frames")
     parser.add_argument("--clips", help="comma-separated clip names (default: all)")
     parser.add_argument("--figure", type=Path, help="also write first / middle / last overlays of every clip")
-    parser.add_argument("--motion", help="the tracker's motion setting: an IoU, or 'off' (default: the tracker's)")
+    parser.add_argument(
+        "--motion", help="the tracker's motion setting: an IoU, or 'off' (default: the tracker's)"
+    )
     args = parser.parse_args()
     clips = json.loads(CLIPS.read_text())["clips"]
     if args.clips:
