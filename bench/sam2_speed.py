@@ -135,16 +135,20 @@ def ratio(times: dict, slow: str, fast: str, minus: list[float] | None = None) -
     return statistics.median((s - m) / f for s, m, f in zip(times[slow], minus, times[fast], strict=True))
 
 
-def ours(checkpoint: Path, token: bool = False) -> AmodalTracker:
+def ours(checkpoint: Path, token: bool = False, memory: bool = True) -> AmodalTracker:
     model, description = load_model(checkpoint, None, None, "cpu")
     if token:
         OmegaConf.update(model.config, "visible_head", "token", force_add=True)
-    return AmodalTracker(model, visible=True, description=description)
+    return AmodalTracker(model, visible=True, memory=memory, description=description)
 
 
-def section_vs_sam2(label: str, ckpt: Path, folder: Path, boxes: list[Box], frames: int, reps: int) -> None:
+def section_vs_sam2(
+    label: str, ckpt: Path, folder: Path, boxes: list[Box], frames: int, reps: int, memoryless: bool = False
+) -> None:
     meta = meta_predictor(ckpt)
     trackers = {f"ours {label}": ours(ckpt)}
+    if memoryless:
+        trackers[f"ours {label}, no memory"] = ours(ckpt, memory=False)
     cfg = read_header(ckpt)[0]
     if cfg.get("search") and cfg.get("visible_head") != "token":
         trackers[f"ours {label}+token"] = ours(ckpt, token=True)
@@ -205,7 +209,7 @@ def main() -> None:
         section_vs_sam2("a", default, folder, boxes, args.frames, args.repeats)
         if not args.checkpoint.is_file():
             return print(f"\n(b) and 2. skipped: no checkpoint {args.checkpoint} (pass --checkpoint)")
-        section_vs_sam2("b", args.checkpoint, folder, boxes, args.frames, args.repeats)
+        section_vs_sam2("b", args.checkpoint, folder, boxes, args.frames, args.repeats, memoryless=True)
         section_threads(args.checkpoint, folder, boxes, args.frames, args.repeats)
 
 

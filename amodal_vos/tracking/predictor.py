@@ -54,12 +54,18 @@ class AmodalPredictor(ModelConstructors):
         batch_objects: bool = True,
         prune: bool = True,
         motion: float | None = AGREE,
+        memory: bool = True,
         description: dict | None = None,
     ) -> None:
         self.model = model.eval()
-        self.visible, self.adapters, self.motion = visible, adapters, motion
-        options = {"adapters": adapters, "visible": visible and adapters, "prune": prune, "motion": motion}
-        self.sweeps = Sweeps(self.model, {**options, "batch_objects": batch_objects})
+        self.visible, self.adapters, self.motion, self.memory = visible, adapters, motion, memory
+        options = {
+            "adapters": adapters,
+            "visible": visible and adapters,
+            "prune": prune,
+            "batch_objects": batch_objects,
+        }
+        self.sweeps = Sweeps(self.model, {**options, "motion": motion, "memory": memory})
         self.description = describe(model, description)
 
     @classmethod
@@ -67,7 +73,8 @@ class AmodalPredictor(ModelConstructors):
         """The same model and options as an ``AmodalTracker``."""
         return cls(
             tracker.model, visible=tracker.visible, adapters=tracker.adapters,
-            batch_objects=tracker.batch_objects, motion=tracker.motion, description=dict(tracker.description),
+            batch_objects=tracker.batch_objects, motion=tracker.motion, memory=tracker.memory,
+            description=dict(tracker.description),
         )  # fmt: skip
 
     def init_state(

@@ -16,6 +16,10 @@ Motion (``motion``, the trackers' default): before a frame is segmented, optical
 after it, a predicted box whose IoU with that flow-moved box is below ``motion`` is refused as the next prior (the
 flow's box is kept), so one wrong mask does not carry the prior away. Boxes without enough texture are not moved.
 
+Without memory (``memory=False``): every later frame is segmented like a prompt frame, from its prior box as a box
+prompt (with Mspec and crop as usual) and an empty memory bank; no memory is encoded or kept. Measured in
+bench/inference_rules.py: the `track` model holds identities better this way (docs/tracking.md).
+
 Search regions (a model whose config has a ``search`` section, model/search.py): every object gets its own square
 crop around its last box, so prompts, boxes and images come in frame pixels (``hw``) and each step carries its
 crop; encoder passes (amodal and visible) then run on the objects' crops, one per object.
@@ -68,8 +72,10 @@ class Propagation:
         batch_objects: bool = True,
         hw: tuple[int, int] | None = None,
         motion: float | None = None,
+        memory: bool = True,
     ) -> None:
         self.model, self.num_frames, self.reverse = model, int(num_frames), reverse
+        self.memory = memory
         self.adapters, self.visible = adapters, visible
         self.size = int(model.image_size)
         self.search = SearchConfig.from_config(getattr(model, "config", None))
@@ -212,17 +218,24 @@ class Propagation:
                     points["point_coords"] = points_to_crop(
                         points["point_coords"], group.crops.to(device), self.size
                     )
+        elif (
+            not self.memory
+        ):  # without memory a later frame is segmented like a prompt frame, from its prior box
+            device = feats.top_features.device
+            points = {k: v.to(device) for k, v in box_prompt(group.spec.float()).items()}
         out = self.model.track_frame(
             t,
             feats,
-            bank.memory,
-            is_cond=prompts is not None,
+            bank.memory if self.memory else new_memory(),
+            is_cond=prompts is not None or not self.memory,
             num_frames=self.num_frames,
             point_inputs=points,
             mask_inputs=masks,
             reverse=self.reverse,
+            run_mem_encoder=self.memory,
         )
-        bank.add(t, out, prompts is not None, self.reverse)
+        if self.memory:
+            bank.add(t, out, prompts is not None, self.reverse)
         return out
 
     @torch.inference_mode()

@@ -137,6 +137,7 @@ class TrackingRun:
         prune: bool = True,
         batch_objects: bool = True,
         motion: float | None = None,
+        memory: bool = True,
         on_frame: Callable[[FrameEvent], None] | None = None,
         allow_truncated: bool = False,
     ) -> None:
@@ -154,6 +155,7 @@ class TrackingRun:
             "prune": prune,
             "batch_objects": batch_objects,
             "motion": motion,
+            "memory": memory,
         }
         self.timings = Timings()
         self.propagations: list[Propagation] = []

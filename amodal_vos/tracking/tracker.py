@@ -71,7 +71,8 @@ class AmodalTracker(ModelConstructors):
     and occluded parts; about doubles the cost); ``adapters=False`` bypasses the adapters (plain SAM-2 tracking);
     ``batch_objects=False`` gives every object its own memory bank (default: objects prompted together share one).
     ``motion``: optical flow moves each object's prior box with its pixels, and a predicted box below this IoU with
-    the flow's box is refused as the next prior (None: priors come from the last prediction alone)."""
+    the flow's box is refused as the next prior (None: priors come from the last prediction alone).
+    ``memory=False``: no memory bank; every later frame is segmented from its prior box like a prompt frame."""
 
     def __init__(
         self,
@@ -81,11 +82,12 @@ class AmodalTracker(ModelConstructors):
         adapters: bool = True,
         batch_objects: bool = True,
         motion: float | None = AGREE,
+        memory: bool = True,
         description: dict | None = None,
     ) -> None:
         self.model = model.eval()
         self.visible, self.adapters, self.batch_objects = visible, adapters, batch_objects
-        self.motion = motion
+        self.motion, self.memory = motion, memory
         self.description = describe(model, description)
         self.last_run: TrackingRun | None = None
 
@@ -147,7 +149,7 @@ class AmodalTracker(ModelConstructors):
         run = TrackingRun(
             self.model, source, prompts, start, end, outputs, result,
             adapters=self.adapters, visible=visible, prune=prune, batch_objects=self.batch_objects, on_frame=callback,
-            motion=self.motion, allow_truncated=allow_truncated,
+            motion=self.motion, memory=self.memory, allow_truncated=allow_truncated,
         )  # fmt: skip
         self.last_run = run
         try:

@@ -110,3 +110,32 @@ def test_flow_moves_the_prior_and_refuses_a_box_that_jumps(model, moving, spy): 
     refused = priors(model, moving, spy, 0.5)
     assert near(refused[2], (30, 26, 86, 82))  # the jump refused: frame 1's flow box, moved again
     assert near(refused[3], (34, 28, 90, 84))  # frame 2's mask agrees with the flow and is taken, then moved
+
+
+def test_without_memory_later_frames_are_box_prompted_like_a_prompt_frame(model, moving, spy, monkeypatch):  # noqa: F811
+    _, script = spy
+    script.update({0: [(30, 30, 70, 70)], 1: [(36, 32, 76, 72)]})
+    seen = []
+    track_frame = model.track_frame
+
+    def recording(t, feats, memory, **kwargs):
+        seen.append(
+            (
+                t,
+                kwargs["is_cond"],
+                kwargs["point_inputs"]["point_coords"].tolist(),
+                len(memory["cond_frame_outputs"]),
+            )
+        )
+        return track_frame(t, feats, memory, **kwargs)
+
+    monkeypatch.setattr(model, "track_frame", recording)
+    sweep = Propagation(
+        model, [box_prompt(1, 0, [30, 30, 70, 70])], num_frames=3, visible=False, memory=False
+    )
+    for t in range(3):
+        sweep.step(t, moving[t])
+    assert [s[1] for s in seen] == [True, True, True] and [s[3] for s in seen] == [0, 0, 0]
+    assert seen[1][2] == [[[30.0, 30.0], [70.0, 70.0]]]  # frame 0's box (motion is off here)
+    assert seen[2][2] == [[[36.0, 32.0], [76.0, 72.0]]]
+    assert all(len(bank) == 0 for g in sweep.groups for bank in (g.amodal, g.visible))
