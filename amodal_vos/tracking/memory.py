@@ -19,6 +19,13 @@ import torch
 from amodal_vos.model import AmodalSAM2, memory_entry, new_memory
 
 
+def uses_memory(model: AmodalSAM2) -> bool:
+    """Whether trackers read the model's memory bank: its config's ``track_memory`` (default true). A model that
+    segments best from its prior box alone says false (docs/tracking.md: tracking without memory)."""
+    config = getattr(model, "config", None)
+    return True if config is None else bool(config.get("track_memory", True))
+
+
 def memory_horizon(model: AmodalSAM2) -> int:
     """The furthest distance (in frames, along the tracking direction) at which an entry is still read."""
     stride = max(1, int(model.memory_temporal_stride_for_eval))

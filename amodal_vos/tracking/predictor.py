@@ -34,6 +34,7 @@ from amodal_vos.io.live import LiveFrames, is_stream_url, open_stream
 from amodal_vos.io.video import FrameSource
 from amodal_vos.model import AmodalSAM2
 from amodal_vos.tracking.loading import ModelConstructors, describe
+from amodal_vos.tracking.memory import uses_memory
 from amodal_vos.tracking.motion import AGREE
 from amodal_vos.tracking.prompts import Prompt, check_prompts
 from amodal_vos.tracking.result import TrackResult
@@ -54,11 +55,12 @@ class AmodalPredictor(ModelConstructors):
         batch_objects: bool = True,
         prune: bool = True,
         motion: float | None = AGREE,
-        memory: bool = True,
+        memory: bool | None = None,
         description: dict | None = None,
     ) -> None:
         self.model = model.eval()
-        self.visible, self.adapters, self.motion, self.memory = visible, adapters, motion, memory
+        self.visible, self.adapters, self.motion = visible, adapters, motion
+        self.memory = memory = uses_memory(model) if memory is None else memory
         options = {
             "adapters": adapters,
             "visible": visible and adapters,

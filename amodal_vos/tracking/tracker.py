@@ -25,6 +25,7 @@ from amodal_vos.io.frames import ArraySource
 from amodal_vos.io.video import FrameSource, open_video
 from amodal_vos.model import AmodalSAM2
 from amodal_vos.tracking.loading import ModelConstructors, describe
+from amodal_vos.tracking.memory import uses_memory
 from amodal_vos.tracking.motion import AGREE
 from amodal_vos.tracking.outputs import Outputs
 from amodal_vos.tracking.prompts import Prompt, check_prompts
@@ -72,7 +73,8 @@ class AmodalTracker(ModelConstructors):
     ``batch_objects=False`` gives every object its own memory bank (default: objects prompted together share one).
     ``motion``: optical flow moves each object's prior box with its pixels, and a predicted box below this IoU with
     the flow's box is refused as the next prior (None: priors come from the last prediction alone).
-    ``memory=False``: no memory bank; every later frame is segmented from its prior box like a prompt frame."""
+    ``memory=False``: no memory bank; every later frame is segmented from its prior box like a prompt frame
+    (default: the model config's ``track_memory``)."""
 
     def __init__(
         self,
@@ -82,12 +84,13 @@ class AmodalTracker(ModelConstructors):
         adapters: bool = True,
         batch_objects: bool = True,
         motion: float | None = AGREE,
-        memory: bool = True,
+        memory: bool | None = None,
         description: dict | None = None,
     ) -> None:
         self.model = model.eval()
         self.visible, self.adapters, self.batch_objects = visible, adapters, batch_objects
-        self.motion, self.memory = motion, memory
+        self.motion = motion
+        self.memory = uses_memory(model) if memory is None else memory
         self.description = describe(model, description)
         self.last_run: TrackingRun | None = None
 

@@ -48,3 +48,16 @@ def test_pruning_keeps_masks_bit_identical_and_memory_bounded(model, clip):
         )  # one cond frame + horizon frames
         assert all(len(bank) == 1 + horizon for bank in sweep.banks())
         assert all(len(bank) == 30 for bank in sweep_full.banks())
+
+
+def test_a_model_config_can_say_it_tracks_without_memory(model, monkeypatch):
+    from omegaconf import OmegaConf
+
+    from amodal_vos.tracking import AmodalPredictor, AmodalTracker
+
+    assert AmodalTracker(model).memory and AmodalPredictor(model).memory  # the default: memory is read
+    config = OmegaConf.merge(model.config, {"track_memory": False})
+    monkeypatch.setattr(model, "config", config)
+    assert not AmodalTracker(model).memory and not AmodalPredictor(model).memory
+    assert AmodalTracker(model, memory=True).memory  # an explicit choice wins
+    assert not AmodalPredictor.from_tracker(AmodalTracker(model)).sweeps.options["memory"]
