@@ -21,13 +21,9 @@ import sys  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-import torch  # noqa: E402
-
 sys.path.insert(0, str(Path(__file__).parent))
-from search_sweep import LONG_SETS, paired_header, paired_row, run_set  # noqa: E402
+from search_sweep import bench_clips, bench_model, paired_header, paired_row, run_set  # noqa: E402
 
-from amodal_vos.eval.clips import synthetic_clips  # noqa: E402
-from amodal_vos.model.checkpoint import load_checkpoint  # noqa: E402
 from amodal_vos.tracking.propagation import Propagation  # noqa: E402
 
 
@@ -54,17 +50,10 @@ def main() -> None:
     ap.add_argument("--sets", nargs="+", default=["long", "realistic", "short"])
     ap.add_argument("--values", nargs="+", type=float, default=[0.0, 0.3, 0.5])
     args = ap.parse_args()
-    torch.set_num_threads(1)
-    model, meta = load_checkpoint(args.checkpoint, device="cpu")
-    model.eval()
-    print(f"{args.checkpoint} (iteration {meta.get('iterations')})", flush=True)
+    model = bench_model(args.checkpoint)
     print(paired_header("motion"))
     for name in args.sets:
-        if name == "short":
-            clips = list(synthetic_clips(12345, 40, 8, (128, 128)))
-        else:
-            make, seed = LONG_SETS[name]
-            clips = list(make(seed, args.num_clips, 48, (480, 320)))
+        clips = bench_clips(name, args.num_clips)
         with motion_setting(None):
             base = run_set(model, clips, name)
         print(paired_row("off", base, base), flush=True)

@@ -21,12 +21,9 @@ import sys  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-import torch  # noqa: E402
-
 sys.path.insert(0, str(Path(__file__).parent))
-from search_sweep import LONG_SETS, paired_header, paired_row, run_set  # noqa: E402
+from search_sweep import bench_clips, bench_model, paired_header, paired_row, run_set  # noqa: E402
 
-from amodal_vos.model.checkpoint import load_checkpoint  # noqa: E402
 from amodal_vos.tracking.memory import MemoryBank  # noqa: E402
 
 
@@ -52,14 +49,10 @@ def main() -> None:
     ap.add_argument("--num-clips", type=int, default=20, help="clips of each 48-frame set")
     ap.add_argument("--sets", nargs="+", default=["long", "realistic"], choices=["long", "realistic"])
     args = ap.parse_args()
-    torch.set_num_threads(1)
-    model, meta = load_checkpoint(args.checkpoint, device="cpu")
-    model.eval()
-    print(f"{args.checkpoint} (iteration {meta.get('iterations')})", flush=True)
+    model = bench_model(args.checkpoint)
     print(paired_header("memory"))
     for name in args.sets:
-        make, seed = LONG_SETS[name]
-        clips = list(make(seed, args.num_clips, 48, (480, 320)))
+        clips = bench_clips(name, args.num_clips)
         full = run_set(model, clips, name)
         with prompt_frame_memory():
             cut = run_set(model, clips, name)

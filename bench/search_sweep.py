@@ -149,6 +149,23 @@ LONG_SETS = {
 }  # the 48-frame sets: maker, seed
 
 
+def bench_clips(name: str, num_clips: int) -> list:
+    """One set of the paired benches: "short" (the 40 8-frame fish clips at 128x128) or a ``LONG_SETS`` name
+    (``num_clips`` clips of 48 frames at 480x320)."""
+    if name == "short":
+        return list(synthetic_clips(12345, 40, 8, (128, 128)))
+    make, seed = LONG_SETS[name]
+    return list(make(seed, num_clips, 48, (480, 320)))
+
+
+def bench_model(checkpoint: str):
+    """The checkpoint's model in eval mode on CPU (one torch thread), its iteration printed as the bench's header."""
+    torch.set_num_threads(1)
+    model, meta = load_checkpoint(checkpoint, device="cpu")
+    print(f"{checkpoint} (iteration {meta.get('iterations')})", flush=True)
+    return model.eval()
+
+
 def paired_header(setting: str) -> str:
     """Markdown header of a one-row-per-setting table with paired differences (``paired_row``)."""
     return (
