@@ -20,6 +20,7 @@ from amodal_vos.model.transforms import IMAGENET_MEAN, IMAGENET_STD
 
 AGREE = 0.5  # the trackers' default ``motion``: a predicted box below this IoU with the flow's box is refused
 MAX_SIDE = 320  # flow runs on the frame downscaled to at most this many pixels on its longer side
+LK = {"winSize": (11, 11), "maxLevel": 2}  # Lucas-Kanade window and pyramid levels above the image
 
 
 def box_iou(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
@@ -28,9 +29,6 @@ def box_iou(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     inter = (hi - lo).clamp(min=0).prod(dim=1)
     area = (a[:, 2:] - a[:, :2]).clamp(min=0).prod(dim=1) + (b[:, 2:] - b[:, :2]).clamp(min=0).prod(dim=1)
     return inter / (area - inter).clamp(min=1e-6)
-
-
-LK = {"winSize": (11, 11), "maxLevel": 2}  # Lucas-Kanade window and pyramid levels above the image
 
 
 @dataclass

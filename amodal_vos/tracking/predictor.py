@@ -60,14 +60,9 @@ class AmodalPredictor(ModelConstructors):
     ) -> None:
         self.model = model.eval()
         self.visible, self.adapters, self.motion = visible, adapters, motion
-        self.memory = memory = uses_memory(model) if memory is None else memory
-        options = {
-            "adapters": adapters,
-            "visible": visible and adapters,
-            "prune": prune,
-            "batch_objects": batch_objects,
-        }
-        self.sweeps = Sweeps(self.model, {**options, "motion": motion, "memory": memory})
+        self.memory = uses_memory(model) if memory is None else memory
+        options = {"adapters": adapters, "visible": visible and adapters, "prune": prune, "motion": motion}
+        self.sweeps = Sweeps(self.model, {**options, "batch_objects": batch_objects, "memory": self.memory})
         self.description = describe(model, description)
 
     @classmethod
