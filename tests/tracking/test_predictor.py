@@ -180,7 +180,7 @@ def test_negative_clicks_remove_a_region(clip):
     """With the shipped default model: a negative click on the far end of a click's mask takes that part away."""
     predictor = AmodalPredictor.default(device="cpu")
     state = predictor.init_state(clip[0])
-    centre = [27, 27]  # inside object 1 on frame 0 (box 0, 17, 20x20)
+    centre = [10, 27]  # inside object 1 on frame 0 (box x, y, w, h = 0, 17, 20, 20)
     whole = predictor.add_new_points_or_box(state, 0, 1, points=[centre], labels=[1]).amodal[0]
     ys, xs = np.nonzero(whole)
     far = np.argmax((xs - centre[0]) ** 2 + (ys - centre[1]) ** 2)
