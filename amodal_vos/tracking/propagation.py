@@ -218,9 +218,8 @@ class Propagation:
                     points["point_coords"] = points_to_crop(
                         points["point_coords"], group.crops.to(device), self.size
                     )
-        elif (
-            not self.memory
-        ):  # without memory a later frame is segmented like a prompt frame, from its prior box
+        elif not self.memory:
+            # without memory a later frame is segmented like a prompt frame, from its prior box
             device = feats.top_features.device
             points = {k: v.to(device) for k, v in box_prompt(group.spec.float()).items()}
         out = self.model.track_frame(
@@ -297,7 +296,7 @@ class Propagation:
                 continue
             boxes, trusted = self.flow.move(last[1], grey, g.boxes)
             g.boxes = torch.where(trusted[:, None], boxes.to(g.boxes.dtype), g.boxes)
-            moved[id(g)] = (g.boxes.clone(), trusted)
+            moved[id(g)] = (g.boxes, trusted)  # g.boxes is replaced, never changed in place
         return moved
 
     def _images(self, image: torch.Tensor, groups: list[Group]) -> torch.Tensor:
@@ -364,9 +363,8 @@ class Propagation:
             if self.adapters or crops is not None:  # the box the next Mspec or crop is made from
                 spec, found = next_boxes((logits > 0).cpu(), g.spec)
                 self._follow(g, spec)
-                if (
-                    id(g) in moved
-                ):  # a predicted box that disagrees with the flow does not make the next prior
+                if id(g) in moved:
+                    # a predicted box that disagrees with the flow does not make the next prior
                     flow_boxes, trusted = moved[id(g)]
                     refuse = trusted & found & (box_iou(g.boxes.float(), flow_boxes.float()) < self.agree)
                     g.boxes = torch.where(refuse[:, None], flow_boxes.to(g.boxes.dtype), g.boxes)
