@@ -1,5 +1,6 @@
 """Prompt sampling for training: boxes (modal or amodal at random, as SAMEO recommends, jittered), positive points
-inside the visible part, or the visible mask, all on a clip's first frame, in model-input pixels.
+inside the visible part (with, when asked, negative clicks near the object but off it), or the visible mask, all on
+a clip's first frame, in model-input pixels.
 
 One prompt kind per batch (SAM-2 batches point prompts of one length and picks multimask output per batch); the
 random draws per sample come from that sample's own generator, so a sample's prompt does not depend on which rank
@@ -65,6 +66,45 @@ def sample_points(visible: np.ndarray, count: int, rng: np.random.Generator) -> 
     return np.stack([xs[idx] + 0.5, ys[idx] + 0.5], axis=1).astype(np.float32)
 
 
+def sample_negatives(
+    visible: np.ndarray, amodal: np.ndarray, count: int, margin: float, rng: np.random.Generator
+) -> np.ndarray | None:
+    """``count`` (x, y) points off the object's amodal mask but inside its visible box grown by ``margin`` of its
+    size per side: where a user clicks to take a wrong part away. None when that region is empty."""
+    ys, xs = np.nonzero(visible)
+    h, w = visible.shape
+    grow_x, grow_y = margin * (xs.max() - xs.min() + 1), margin * (ys.max() - ys.min() + 1)
+    x0, x1 = int(max(0, xs.min() - grow_x)), int(min(w, xs.max() + 1 + grow_x))
+    y0, y1 = int(max(0, ys.min() - grow_y)), int(min(h, ys.max() + 1 + grow_y))
+    region = np.zeros_like(visible)
+    region[y0:y1, x0:x1] = True
+    region &= ~amodal
+    if not region.any():
+        return None
+    return sample_points(region, count, rng)
+
+
+def click_prompt(
+    visible: np.ndarray,
+    amodal: np.ndarray,
+    count: int,
+    rng: np.random.Generator,
+    negative: float,
+    margin: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``count`` clicks and their labels: the first positive, each later one negative with probability ``negative``
+    (no extra random draws when it is 0, so recipes without negatives keep their streams)."""
+    points = sample_points(visible, count, rng)
+    labels = np.ones(count, np.int32)
+    if negative > 0 and count > 1:
+        flip = rng.random(count - 1) < negative
+        off = sample_negatives(visible, amodal, int(flip.sum()), margin, rng) if flip.any() else None
+        if off is not None:
+            points[1:][flip] = off
+            labels[1:][flip] = 0
+    return points, labels
+
+
 def make_prompt(
     kind: str,
     visible0: torch.Tensor,
@@ -76,7 +116,8 @@ def make_prompt(
     """Build a batch's first-frame prompt from the first frame's GT masks [B, S, S].
 
     cfg keys: ``amodal_box`` (probability of prompting with the amodal box instead of the visible one),
-    ``box_jitter`` (std as a share of box size). ``num_points`` (clicks per object) is drawn per batch by the caller."""
+    ``box_jitter`` (std as a share of box size), ``negative`` (probability that a click after the first is a negative
+    one, off the object), ``negative_margin`` (how far off it, as a share of the visible box per side). ``num_points`` (clicks per object) is drawn per batch by the caller."""
     size = visible0.shape[-1]
     if kind == "box":
         vis_box, _ = mask_to_box(visible0)
@@ -94,8 +135,13 @@ def make_prompt(
         boxes = torch.stack(boxes)
         return Prompt("box", box_prompt(boxes), None, boxes)
     if kind == "point":
-        pts = np.stack([sample_points(visible0[i].numpy(), num_points, rng) for i, rng in enumerate(rngs)])
-        labels = torch.ones(len(rngs), num_points, dtype=torch.int32)
+        negative, margin = float(cfg.get("negative", 0.0)), float(cfg.get("negative_margin", 0.5))
+        clicks = [
+            click_prompt(visible0[i].numpy(), amodal0[i].numpy(), num_points, rng, negative, margin)
+            for i, rng in enumerate(rngs)
+        ]
+        pts = np.stack([c[0] for c in clicks])
+        labels = torch.from_numpy(np.stack([c[1] for c in clicks]))
         vis_box, _ = mask_to_box(visible0)
         jitter = float(cfg.get("box_jitter", 0.0))
         boxes = torch.stack(

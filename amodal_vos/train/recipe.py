@@ -3,8 +3,8 @@ stages of objectives.
 
 A recipe has top-level settings (model, init, seed, data, save/log cadence), ``defaults`` merged into every stage,
 and ``stages`` run one after another from one command. A stage's keys that are not stage settings (batch, frames,
-data, prompts, targets, losses, spec_jitter, spec_drop, crop_jitter) are defaults for its objectives; each objective names its target
-(amodal or visible masks) and whether the adapters are on. ``${data_root}`` in a recipe is the --data-root option.
+data, prompts, targets, losses, spec_jitter, spec_drop, crop_jitter, memory) are defaults for its objectives; each
+objective names its target (amodal or visible masks) and whether the adapters are on. ``${data_root}`` in a recipe is the --data-root option.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ OBJECTIVE_KEYS = {
     "spec_jitter",
     "spec_drop",
     "crop_jitter",
+    "memory",
 }
 
 
@@ -67,6 +68,9 @@ class ObjectiveSpec:
     )
     spec_drop: float = (
         0.0  # share of later frames whose Mspec covers the whole input (memory must find the object)
+    )
+    memory: bool = (
+        True  # False: later frames are box-prompted from their prior box, no memory (tracker memory=False)
     )
 
 
@@ -174,6 +178,7 @@ def _objective(stage_cfg: dict, obj: dict, index: int, stage_name: str) -> Objec
         spec_jitter=float(merged.get("spec_jitter", 0.0)),
         crop_jitter=float(merged.get("crop_jitter", 0.0)),
         spec_drop=_share(merged.get("spec_drop", 0.0), f"{where}: spec_drop"),
+        memory=bool(merged.get("memory", True)),
     )
 
 

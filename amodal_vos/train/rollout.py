@@ -130,6 +130,7 @@ def rollout(
     size: int | None = None,
     on_frame: Callable[[int, dict], None] | None = None,
     search: SearchView | None = None,
+    memory: bool = True,
 ) -> list[dict]:
     """Track a clip from its first frame; returns one dict per frame with ``keys`` of track_frame's output.
 
@@ -140,7 +141,8 @@ def rollout(
     prompt every frame with this box (and take Mspec from it): the per-frame box-oracle variant. on_frame: called
     with (t, outputs) instead of collecting them (keeps memory flat over long videos). search: frames, prompts and
     oracle boxes are in frame pixels [.., H, W] and every frame is cropped around the object (outputs are in crop
-    pixels; ``crop_boxes`` [B, 4] says where each crop lies in the frame)."""
+    pixels; ``crop_boxes`` [B, 4] says where each crop lies in the frame). memory=False: every later frame is
+    box-prompted from its (jittered) prior box with an empty memory bank, as the tracker without memory does."""
     b = prompt_batch(prompt)
     if isinstance(frames, torch.Tensor):
         num_frames = int(frames.shape[1])
@@ -154,7 +156,7 @@ def rollout(
     size = int(size or model.image_size)
     hw = search.hw if search is not None else (size, size)
     device = next(model.parameters()).device
-    memory = new_memory()
+    bank = new_memory()
     keep = max(model.num_maskmem, model.max_obj_ptrs_in_encoder)
     box = prompt.spec_box.float().cpu() if prompt.spec_box is not None else full_boxes(b, hw)
     outs = []
@@ -179,21 +181,24 @@ def rollout(
             spec = jitter_box(spec, spec_noise[:, t].cpu(), spec_jitter, size)
         if t > 0 and oracle_boxes is None and spec_drop is not None:
             spec = torch.where(spec_drop[:, t, None].cpu(), full_boxes(b, (size, size)), spec)
+        if t > 0 and not memory and oracle_boxes is None:
+            point_inputs, is_cond = {k: v.to(device) for k, v in box_prompt(spec).items()}, True
         prior = spec_from_box(spec, (size, size)).to(device) if adapters else None
         feats = _encode(model, image, prior, b)
         out = model.track_frame(
             t,
             feats,
-            memory,
+            bank if memory else new_memory(),
             is_cond=is_cond,
             num_frames=num_frames,
             point_inputs=point_inputs,
             mask_inputs=mask_inputs,
+            run_mem_encoder=memory,
         )
-        bank = memory["cond_frame_outputs" if is_cond else "non_cond_frame_outputs"]
-        bank[t] = memory_entry(out)
-        if prune:
-            prune_memory(memory, t, keep)
+        if memory:
+            bank["cond_frame_outputs" if is_cond else "non_cond_frame_outputs"][t] = memory_entry(out)
+            if prune:
+                prune_memory(bank, t, keep)
         if search is not None:
             out["crop_boxes"] = search.crops
         if on_frame is not None:

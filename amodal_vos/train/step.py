@@ -103,6 +103,7 @@ class StepModule(nn.Module):
                 spec_noise=w.spec_noise,
                 spec_drop=w.spec_drop,
                 search=view,
+                memory=w.spec.memory,
             )
             batch = w.batch if view is None else crop_batch(w.batch, [o["crop_boxes"] for o in outs], size)
             loss, p, d = compute_losses(

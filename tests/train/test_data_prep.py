@@ -100,6 +100,25 @@ def test_box_prompt_uses_the_visible_or_the_amodal_box():
     assert torch.equal(p.mask_inputs[:, 0].bool(), vis)
 
 
+def test_negative_clicks_lie_off_the_object_near_it_and_are_drawn_only_when_asked():
+    vis = torch.zeros(4, 64, 64, dtype=torch.bool)
+    vis[:, 20:30, 20:28] = True
+    amo = vis.clone()
+    amo[:, 20:30, 28:40] = True  # the hidden part: a negative click there would contradict the amodal target
+    rngs = lambda: [np.random.default_rng(i) for i in range(4)]  # noqa: E731
+    p = make_prompt("point", vis, amo, rngs(), {"negative": 1.0, "negative_margin": 0.5}, num_points=3)
+    labels, pts = p.point_inputs["point_labels"], p.point_inputs["point_coords"]
+    assert labels[:, 0].eq(1).all() and labels[:, 1:].eq(0).all()
+    for i in range(4):
+        for (x, y), label in zip(pts[i].int().tolist(), labels[i].tolist(), strict=True):
+            assert bool(vis[i, y, x]) == (label == 1) and (label == 1 or not amo[i, y, x])
+            assert 15 <= x < 33 and 15 <= y < 35  # inside the visible box grown by half its size per side
+    plain = make_prompt("point", vis, amo, rngs(), {}, num_points=3)
+    off = make_prompt("point", vis, amo, rngs(), {"negative": 0.0}, num_points=3)
+    assert plain.point_inputs["point_labels"].eq(1).all()
+    assert torch.equal(plain.point_inputs["point_coords"], off.point_inputs["point_coords"])
+
+
 def test_choose_kind_follows_weights():
     rng = np.random.default_rng(0)
     kinds = [choose_kind(rng, {"box": 1.0, "mask": 3.0}) for _ in range(400)]

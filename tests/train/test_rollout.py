@@ -88,6 +88,25 @@ def test_spec_drop_gives_a_whole_input_prior_on_the_dropped_frames_only(model, p
             assert whole == bool(drop[i, t]), f"frame {t} object {i}"
 
 
+def test_without_memory_each_later_frame_is_a_prompt_frame_of_its_prior_box(model):
+    """As the tracker's memory=False: frame t gives what a one-frame rollout prompted with frame t-1's box gives."""
+    frames = torch.randn(2, 4, 3, 64, 64)
+    boxes = torch.tensor([[10.0, 12.0, 30.0, 40.0], [30.0, 5.0, 50.0, 20.0]])
+    with torch.no_grad():
+        outs = rollout(model, frames, _prompt(boxes), memory=False)
+        with_memory = rollout(model, frames, _prompt(boxes))
+    last = boxes
+    for t in range(1, 4):
+        last, _ = next_boxes(outs[t - 1]["pred_masks_high_res"][:, 0] > 0, last)
+        with torch.no_grad():
+            alone = rollout(model, frames[:, t : t + 1], _prompt(last), memory=False)
+        for key in ("pred_masks_high_res", "object_score_logits", "ious"):  # a random model: scores say more
+            assert torch.allclose(outs[t][key], alone[0][key], atol=1e-5), f"frame {t} {key}"
+    assert not torch.allclose(
+        outs[3]["object_score_logits"], with_memory[3]["object_score_logits"], atol=1e-3
+    )
+
+
 def test_pruned_memory_gives_identical_masks(model):
     model.num_maskmem, saved = 2, model.num_maskmem  # a short memory so pruning drops entries within 6 frames
     max_ptrs, model.max_obj_ptrs_in_encoder = model.max_obj_ptrs_in_encoder, 3
