@@ -8,9 +8,12 @@ clips with and without it, and rows give paired per-clip differences (``d``) as 
 - ``box prompt``: every frame's decoder is also prompted with the object's prior box (as on the prompt frame),
   on top of Mspec and memory;
 - ``box prompt, no memory``: every frame is segmented like a prompt frame, from the prior box alone, with an empty
-  memory bank (a box tracker feeding an image segmenter).
+  memory bank (a box tracker feeding an image segmenter; now the tracker option ``memory=False``);
+- ``clip to Mspec``: a tracked frame's masks are cut to its Mspec region (the prior box grown 20 % per side);
+- ``size limit``: the next prior box's width and height change by at most 1.1x per frame (centre from the mask).
 
     OMP_NUM_THREADS=1 python bench/inference_rules.py --checkpoint runs/track/model.safetensors
+    OMP_NUM_THREADS=1 python bench/inference_rules.py --checkpoint CKPT --rules "clip to Mspec" "size limit"
 """
 
 from __future__ import annotations
@@ -31,13 +34,14 @@ sys.path.insert(0, str(Path(__file__).parent))
 from search_sweep import bench_clips, bench_model, paired_header, paired_row, run_set  # noqa: E402
 
 from amodal_vos.model import new_memory  # noqa: E402
-from amodal_vos.model.prior import mask_to_box  # noqa: E402
+from amodal_vos.model.prior import mask_to_box, spec_from_box  # noqa: E402
 from amodal_vos.model.search import boxes_from_crop  # noqa: E402
 from amodal_vos.model.transforms import box_prompt  # noqa: E402
 from amodal_vos.tracking.motion import box_iou  # noqa: E402
 from amodal_vos.tracking.propagation import Propagation  # noqa: E402
 
 COLLAPSE_IOU = 0.7
+SIZE_STEP = 1.1
 
 
 def resolve_collapses(prop: Propagation, groups: list, outs: dict) -> None:
@@ -68,10 +72,19 @@ def resolve_collapses(prop: Propagation, groups: list, outs: dict) -> None:
         out["object_score_logits"][k] = -10.0
 
 
+def limit_size(prev: torch.Tensor, new: torch.Tensor, step: float = SIZE_STEP) -> torch.Tensor:
+    """xyxy boxes ``new`` with width and height kept within 1/step..step of ``prev``'s, about their own centres."""
+    prev, new = prev.float(), new.float()
+    before = (prev[:, 2:] - prev[:, :2]).clamp(min=1.0)
+    wh = torch.minimum(torch.maximum((new[:, 2:] - new[:, :2]).clamp(min=1.0), before / step), before * step)
+    centre = (new[:, 2:] + new[:, :2]) / 2
+    return torch.cat([centre - wh / 2, centre + wh / 2], dim=1)
+
+
 @contextmanager
 def rule(name: str):
     """While active, Propagation applies the named rule."""
-    collect, track = Propagation._collect, Propagation._track
+    collect, track, follow = Propagation._collect, Propagation._track, Propagation._follow
 
     def collect_resolved(self, groups, amodal_outs, *args):
         resolve_collapses(self, groups, amodal_outs)
@@ -94,17 +107,39 @@ def rule(name: str):
         bank.add(t, out, False, self.reverse)
         return out
 
-    if name == "collapse":
-        Propagation._collect = collect_resolved
-    elif name != "off":
-        Propagation._track = track_boxed
+    def track_clipped(self, group, bank, feats, t):
+        out = track(self, group, bank, feats, t)
+        if self._cond(group, t) is None:
+            region = spec_from_box(group.spec.float(), (self.size, self.size)).to(
+                out["pred_masks_high_res"].device
+            )
+            for key in ("pred_masks_high_res", "visible_high_res"):
+                if key in out:
+                    out[key] = torch.where(region > 0, out[key], torch.full_like(out[key], -10.0))
+        return out
+
+    def follow_limited(self, group, spec):
+        prev = group.boxes
+        follow(self, group, spec)
+        group.boxes = limit_size(prev, group.boxes).to(prev.dtype)
+
+    patches = {
+        "collapse": ("_collect", collect_resolved),
+        "box prompt": ("_track", track_boxed),
+        "box prompt, no memory": ("_track", track_boxed),
+        "clip to Mspec": ("_track", track_clipped),
+        "size limit": ("_follow", follow_limited),
+    }
+    attr, patch = patches[name]
+    saved = getattr(Propagation, attr)
+    setattr(Propagation, attr, patch)
     try:
         yield
     finally:
-        Propagation._collect, Propagation._track = collect, track
+        setattr(Propagation, attr, saved)
 
 
-RULES = ["collapse", "box prompt", "box prompt, no memory"]
+RULES = ["collapse", "box prompt", "box prompt, no memory", "clip to Mspec", "size limit"]
 
 
 def main() -> None:

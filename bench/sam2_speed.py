@@ -5,7 +5,8 @@
    from the same model config with the adapter classes swapped back to sam2's Hiera / ImageEncoder, loaded
    with the checkpoint's base weights (strict=False; only adapter keys may be skipped). Same JPEG folder (a
    640x480 generated fish clip), same frame-0 boxes, 1 and 3 objects, for (a) the shipped default model (whole
-   frame, second visible pass) and (b) a search-region checkpoint; if (b) has no ``visible_head: token``, also
+   frame, second visible pass) and (b) a search-region checkpoint, also with the other memory setting than its
+   config's (``track_memory``); if (b) has no ``visible_head: token``, also
    (b+token): the same weights with that flag set in memory (one-pass speed; its token-1 masks are untrained).
 2. fps of (b) and (b+token), one object, same 640x480 clip, 1 and 2 torch threads (goal >= 10 fps).
 
@@ -135,7 +136,8 @@ def ratio(times: dict, slow: str, fast: str, minus: list[float] | None = None) -
     return statistics.median((s - m) / f for s, m, f in zip(times[slow], minus, times[fast], strict=True))
 
 
-def ours(checkpoint: Path, token: bool = False, memory: bool = True) -> AmodalTracker:
+def ours(checkpoint: Path, token: bool = False, memory: bool | None = None) -> AmodalTracker:
+    """Our tracker over a checkpoint; ``memory`` None: as its config says (``track_memory``)."""
     model, description = load_model(checkpoint, None, None, "cpu")
     if token:
         OmegaConf.update(model.config, "visible_head", "token", force_add=True)
@@ -147,9 +149,10 @@ def section_vs_sam2(
 ) -> None:
     meta = meta_predictor(ckpt)
     trackers = {f"ours {label}": ours(ckpt)}
-    if memoryless:
-        trackers[f"ours {label}, no memory"] = ours(ckpt, memory=False)
     cfg = read_header(ckpt)[0]
+    if memoryless:  # the other memory setting than the checkpoint's own
+        other = not cfg.get("track_memory", True)
+        trackers[f"ours {label}, {'with' if other else 'no'} memory"] = ours(ckpt, memory=other)
     if cfg.get("search") and cfg.get("visible_head") != "token":
         trackers[f"ours {label}+token"] = ours(ckpt, token=True)
     search = dict(cfg["search"]) if cfg.get("search") else "none (whole frame)"
