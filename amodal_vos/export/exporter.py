@@ -112,6 +112,7 @@ def constants(model: AmodalSAM2) -> dict:
         "max_obj_ptrs_in_encoder": int(model.max_obj_ptrs_in_encoder),
         "directly_add_no_mem_embed": bool(model.directly_add_no_mem_embed),
         "binarize_mask_from_pts_for_mem_enc": bool(model.binarize_mask_from_pts_for_mem_enc),
+        "visible_bias": model.visible_bias,  # added to mask token 1's logits (visible_head: token models)
         # shortest decimals that read back as the same float32 values
         "no_mem_embed": [float(str(x)) for x in model.no_mem_embed.detach().reshape(-1).numpy()],
     }

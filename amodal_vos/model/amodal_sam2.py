@@ -159,9 +159,17 @@ class AmodalSAM2(SAM2Base):
         )
         return out
 
+    @property
+    def visible_bias(self) -> float:
+        """Added to the visible token's logits before the threshold at 0 (config ``visible_bias``, default 0): the
+        calibration of how much of an object is called visible (bench/visible_calibration.py)."""
+        cfg = getattr(self, "config", None)
+        return 0.0 if cfg is None else float(cfg.get("visible_bias", 0.0))
+
     def _visible_logits(self, object_score_logits: torch.Tensor) -> torch.Tensor:
-        """Mask token 1 of the last decoder call at input resolution [B, 1, S, S], "no object" where SAM-2 says so."""
-        low = self.sam_mask_decoder.last_masks[:, 1:2].float()
+        """Mask token 1 of the last decoder call (plus ``visible_bias``) at input resolution [B, 1, S, S], "no
+        object" where SAM-2 says so."""
+        low = self.sam_mask_decoder.last_masks[:, 1:2].float() + self.visible_bias
         low = torch.where(object_score_logits[:, :, None, None] > 0, low, NO_OBJ_SCORE)
         return F.interpolate(
             low, size=(self.image_size, self.image_size), mode="bilinear", align_corners=False

@@ -33,3 +33,27 @@ def test_amodal_pass_is_single_mask_and_returns_token_one_as_visible():
     expected = F.interpolate(token1, size=(SIZE, SIZE), mode="bilinear", align_corners=False)
     assert torch.allclose(amodal["visible_high_res"], expected)
     assert not model._single_mask  # reset after the step
+
+
+def test_visible_bias_shifts_the_visible_logits_where_the_object_is_present():
+    torch.manual_seed(0)
+    model = build_model("small", ["visible_head=token", "visible_bias=1.5"], image_size=SIZE)
+    assert model.visible_bias == 1.5
+    image = torch.randn(1, 3, SIZE, SIZE)
+    box = torch.tensor([[40.0, 40, 80, 80]])
+    prior = spec_from_box(box, (SIZE, SIZE))
+    click = point_prompt(torch.tensor([[[60.0, 60.0]]]), torch.tensor([[1]]))
+    outs = {}
+    for present in (3.0, -6.0):  # object score bias: present, then absent
+        with torch.no_grad():
+            model.sam_mask_decoder.pred_obj_score_head.layers[2].bias.fill_(present)
+            out = model.track_frame(
+                0, model.encode(image, prior), new_memory(), is_cond=True, num_frames=1, point_inputs=click
+            )
+            token1 = model.sam_mask_decoder.last_masks[:, 1:2]
+        outs[present] = (out["visible_high_res"], token1)
+    visible, token1 = outs[3.0]
+    expected = F.interpolate(token1 + 1.5, size=(SIZE, SIZE), mode="bilinear", align_corners=False)
+    assert torch.allclose(visible, expected, atol=1e-5)
+    assert (outs[-6.0][0] < 0).all()  # an absent object stays absent, bias or not
+    assert build_model("small", ["visible_head=token"], image_size=SIZE).visible_bias == 0.0
