@@ -117,7 +117,8 @@ def make_prompt(
 
     cfg keys: ``amodal_box`` (probability of prompting with the amodal box instead of the visible one),
     ``box_jitter`` (std as a share of box size), ``negative`` (probability that a click after the first is a negative
-    one, off the object), ``negative_margin`` (how far off it, as a share of the visible box per side). ``num_points`` (clicks per object) is drawn per batch by the caller."""
+    one, off the object), ``negative_margin`` (how far off it, as a share of the visible box per side).
+    ``num_points`` (clicks per object) is drawn per batch by the caller."""
     size = visible0.shape[-1]
     if kind == "box":
         vis_box, _ = mask_to_box(visible0)

@@ -4,7 +4,8 @@ stages of objectives.
 A recipe has top-level settings (model, init, seed, data, save/log cadence), ``defaults`` merged into every stage,
 and ``stages`` run one after another from one command. A stage's keys that are not stage settings (batch, frames,
 data, prompts, targets, losses, spec_jitter, spec_drop, crop_jitter, memory) are defaults for its objectives; each
-objective names its target (amodal or visible masks) and whether the adapters are on. ``${data_root}`` in a recipe is the --data-root option.
+objective names its target (amodal or visible masks) and whether the adapters are on. ``${data_root}`` in a recipe
+is the --data-root option.
 """
 
 from __future__ import annotations
