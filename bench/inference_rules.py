@@ -8,7 +8,7 @@ clips with and without it, and rows give paired per-clip differences (``d``) as 
 - ``box prompt``: every frame's decoder is also prompted with the object's prior box (as on the prompt frame),
   on top of Mspec and memory;
 - ``box prompt, no memory``: every frame is segmented like a prompt frame, from the prior box alone, with an empty
-  memory bank (a box tracker feeding an image segmenter; now the tracker option ``memory=False``);
+  memory bank (a box tracker feeding an image segmenter): the tracker option ``memory=False``, forced on;
 - ``clip to Mspec``: a tracked frame's masks are cut to its Mspec region (the prior box grown 20 % per side);
 - ``size limit``: the next prior box's width and height change by at most 1.1x per frame (centre from the mask).
 
@@ -33,7 +33,6 @@ import torch  # noqa: E402
 sys.path.insert(0, str(Path(__file__).parent))
 from search_sweep import bench_clips, bench_model, paired_header, paired_row, run_set  # noqa: E402
 
-from amodal_vos.model import new_memory  # noqa: E402
 from amodal_vos.model.prior import mask_to_box, spec_from_box  # noqa: E402
 from amodal_vos.model.search import boxes_from_crop  # noqa: E402
 from amodal_vos.model.transforms import box_prompt  # noqa: E402
@@ -84,7 +83,12 @@ def limit_size(prev: torch.Tensor, new: torch.Tensor, step: float = SIZE_STEP) -
 @contextmanager
 def rule(name: str):
     """While active, Propagation applies the named rule."""
-    collect, track, follow = Propagation._collect, Propagation._track, Propagation._follow
+    collect, track, follow, init = (
+        Propagation._collect,
+        Propagation._track,
+        Propagation._follow,
+        Propagation.__init__,
+    )
 
     def collect_resolved(self, groups, amodal_outs, *args):
         resolve_collapses(self, groups, amodal_outs)
@@ -94,18 +98,21 @@ def rule(name: str):
         if self._cond(group, t) is not None:
             return track(self, group, bank, feats, t)
         points = {k: v.to(feats.top_features.device) for k, v in box_prompt(group.spec.float()).items()}
-        fresh = name == "box prompt, no memory"
         out = self.model.track_frame(
             t,
             feats,
-            new_memory() if fresh else bank.memory,
-            is_cond=fresh,
+            bank.memory,
+            is_cond=False,
             num_frames=self.num_frames,
             point_inputs=points,
             reverse=self.reverse,
         )
         bank.add(t, out, False, self.reverse)
         return out
+
+    def init_memoryless(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        self.memory = False  # the tracker's own memory=False path
 
     def track_clipped(self, group, bank, feats, t):
         out = track(self, group, bank, feats, t)
@@ -126,7 +133,7 @@ def rule(name: str):
     patches = {
         "collapse": ("_collect", collect_resolved),
         "box prompt": ("_track", track_boxed),
-        "box prompt, no memory": ("_track", track_boxed),
+        "box prompt, no memory": ("__init__", init_memoryless),
         "clip to Mspec": ("_track", track_clipped),
         "size limit": ("_follow", follow_limited),
     }

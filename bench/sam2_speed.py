@@ -4,9 +4,9 @@
    ``SAM2VideoPredictor`` (init_state + add_new_points_or_box + propagate_in_video, masks to numpy), built
    from the same model config with the adapter classes swapped back to sam2's Hiera / ImageEncoder, loaded
    with the checkpoint's base weights (strict=False; only adapter keys may be skipped). Same JPEG folder (a
-   640x480 generated fish clip), same frame-0 boxes, 1 and 3 objects, for (a) the shipped default model (whole
-   frame, second visible pass) and (b) a search-region checkpoint, also with the other memory setting than its
-   config's (``track_memory``); if (b) has no ``visible_head: token``, also
+   640x480 generated fish clip), same frame-0 boxes, 1 and 3 objects, for (a) the shipped default model as its
+   config says and (b) a search-region checkpoint, also with the other memory setting than its config's
+   (``track_memory``); if (b) has no ``visible_head: token``, also
    (b+token): the same weights with that flag set in memory (one-pass speed; its token-1 masks are untrained).
 2. fps of (b) and (b+token), one object, same 640x480 clip, 1 and 2 torch threads (goal >= 10 fps).
 

@@ -3,7 +3,7 @@ object is >= 80 % visible on its prompt frame")
 
 ``amodal-vos eval`` scores amodal masks only; this bench scores the visible masks ``track`` writes (the visible
 token of a ``visible_head: token`` model). For each ``--bias`` b the visible logits are shifted by b before the
-usual threshold at 0 (b > 0: more pixels called visible), and the tracker runs with the protocol's prompts (each
+usual threshold at 0 (b > 0: more pixels called visible; on top of the model's own config ``visible_bias``), and the tracker runs with the protocol's prompts (each
 object's GT visible box on its first visible frame) on
 - the 8-frame synthetic set (``amodal-vos eval synthetic --seed 12345``: 40 clips at 128x128) and
 - the realistic set (``--seed 777``, ``--num-clips`` clips x 48 frames at 480x320).

@@ -67,16 +67,17 @@ def sample_points(visible: np.ndarray, count: int, rng: np.random.Generator) -> 
 
 
 def sample_negatives(
-    visible: np.ndarray, amodal: np.ndarray, count: int, margin: float, rng: np.random.Generator
+    vis_box: torch.Tensor, amodal: np.ndarray, count: int, margin: float, rng: np.random.Generator
 ) -> np.ndarray | None:
-    """``count`` (x, y) points off the object's amodal mask but inside its visible box grown by ``margin`` of its
-    size per side: where a user clicks to take a wrong part away. None when that region is empty."""
-    ys, xs = np.nonzero(visible)
-    h, w = visible.shape
-    grow_x, grow_y = margin * (xs.max() - xs.min() + 1), margin * (ys.max() - ys.min() + 1)
-    x0, x1 = int(max(0, xs.min() - grow_x)), int(min(w, xs.max() + 1 + grow_x))
-    y0, y1 = int(max(0, ys.min() - grow_y)), int(min(h, ys.max() + 1 + grow_y))
-    region = np.zeros_like(visible)
+    """``count`` (x, y) points off the object's amodal mask but inside its visible box (xyxy, ``mask_to_box``) grown
+    by ``margin`` of its size per side: where a user clicks to take a wrong part away. None when that region is
+    empty."""
+    bx0, by0, bx1, by1 = (float(v) for v in vis_box)
+    grow_x, grow_y = margin * (bx1 - bx0), margin * (by1 - by0)
+    h, w = amodal.shape
+    x0, x1 = int(max(0, bx0 - grow_x)), int(min(w, bx1 + grow_x))
+    y0, y1 = int(max(0, by0 - grow_y)), int(min(h, by1 + grow_y))
+    region = np.zeros_like(amodal)
     region[y0:y1, x0:x1] = True
     region &= ~amodal
     if not region.any():
@@ -86,6 +87,7 @@ def sample_negatives(
 
 def click_prompt(
     visible: np.ndarray,
+    vis_box: torch.Tensor,
     amodal: np.ndarray,
     count: int,
     rng: np.random.Generator,
@@ -98,7 +100,7 @@ def click_prompt(
     labels = np.ones(count, np.int32)
     if negative > 0 and count > 1:
         flip = rng.random(count - 1) < negative
-        off = sample_negatives(visible, amodal, int(flip.sum()), margin, rng) if flip.any() else None
+        off = sample_negatives(vis_box, amodal, int(flip.sum()), margin, rng) if flip.any() else None
         if off is not None:
             points[1:][flip] = off
             labels[1:][flip] = 0
@@ -137,13 +139,15 @@ def make_prompt(
         return Prompt("box", box_prompt(boxes), None, boxes)
     if kind == "point":
         negative, margin = float(cfg.get("negative", 0.0)), float(cfg.get("negative_margin", 0.5))
+        vis_box, _ = mask_to_box(visible0)
         clicks = [
-            click_prompt(visible0[i].numpy(), amodal0[i].numpy(), num_points, rng, negative, margin)
+            click_prompt(
+                visible0[i].numpy(), vis_box[i], amodal0[i].numpy(), num_points, rng, negative, margin
+            )
             for i, rng in enumerate(rngs)
         ]
         pts = np.stack([c[0] for c in clicks])
         labels = torch.from_numpy(np.stack([c[1] for c in clicks]))
-        vis_box, _ = mask_to_box(visible0)
         jitter = float(cfg.get("box_jitter", 0.0))
         boxes = torch.stack(
             [jitter_box(vis_box[i], rng.standard_normal(4), jitter, size) for i, rng in enumerate(rngs)]
