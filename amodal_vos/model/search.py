@@ -99,7 +99,9 @@ def _pool_span(edges: torch.Tensor, length: int, k: int) -> tuple[int, int]:
 def crop_images(images: torch.Tensor, crops: torch.Tensor, size: int) -> torch.Tensor:
     """[1 or N, C, H, W] normalised images -> [N, C, S, S] crops (bilinear; a crop much larger than S reads an
     average-pooled image so that it does not alias; outside the frame is 0, the mean colour)."""
-    crops = torch.as_tensor(crops, dtype=torch.float32).reshape(-1, 4)
+    crops = (
+        torch.as_tensor(crops, dtype=torch.float32).reshape(-1, 4).cpu()
+    )  # box arithmetic stays on the CPU
     n = len(crops)
     h, w = images.shape[-2:]
     pools = _scale(crops, size).floor().clamp(min=1).int().tolist()

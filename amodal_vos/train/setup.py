@@ -65,9 +65,11 @@ def _adapter_shapes_differ(model: AmodalSAM2, state: dict) -> bool:
 
 
 def autocast_for(device: torch.device, amp: str):
-    """bf16 autocast on CUDA ('auto' or 'bf16'), nothing on CPU or with 'off'."""
+    """bf16 autocast on CUDA with 'bf16'; fp32 with 'auto' or 'off', and on CPU. 'auto' is fp32 because on an H200
+    bf16 gave non-finite prompt-encoder gradients on the first step of track-clicks and no faster steps
+    (docs/training.md, "On a GPU")."""
     if amp not in ("auto", "bf16", "off"):
         raise UserError(f"amp must be auto, bf16 or off, got {amp!r}")
-    if device.type == "cuda" and amp != "off" and torch.cuda.is_bf16_supported():
+    if device.type == "cuda" and amp == "bf16" and torch.cuda.is_bf16_supported():
         return torch.autocast("cuda", dtype=torch.bfloat16)
     return contextlib.nullcontext()

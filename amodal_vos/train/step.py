@@ -21,6 +21,7 @@ from amodal_vos.train.objective import DiscInputs, compute_losses
 from amodal_vos.train.prompts import Prompt, choose_kind, make_prompt
 from amodal_vos.train.recipe import ObjectiveSpec
 from amodal_vos.train.rollout import SearchView, rollout
+from amodal_vos.train.workers import restore
 
 
 @dataclass
@@ -46,12 +47,17 @@ def make_work(
     size: int,
     device: torch.device,
     search: bool = False,
+    drawn: list | None = None,
 ) -> Work:
     """Draw the samples ``indices`` of the objective's global batch for this step (each from its own stream, so the
     same sample comes out whichever rank computes it) and build their prompt and jitter draws. ``search``: keep the
-    frames at their own resolution (a search-region model crops them in the rollout); prompts are in frame pixels."""
-    rngs = [sample_rng(seed, iteration, objective_index, i) for i in indices]
-    samples = [draw_sample(source, spec.frames, size, spec.targets, rng) for rng in rngs]
+    frames at their own resolution (a search-region model crops them in the rollout); prompts are in frame pixels.
+    ``drawn``: the samples already drawn by worker processes, with their streams' states (workers.py)."""
+    if drawn is not None:
+        samples, rngs = restore(drawn)
+    else:
+        rngs = [sample_rng(seed, iteration, objective_index, i) for i in indices]
+        samples = [draw_sample(source, spec.frames, size, spec.targets, rng) for rng in rngs]
     batch = collate(samples, None if search else size)
     shared = batch_rng(seed, iteration, objective_index)
     weights = (

@@ -1,7 +1,10 @@
 """The training loop: stages of a recipe run one after another on one model; per stage a freeze preset, AdamW with
 warmup and cosine decay from lr to lr_end, and its objectives every step. One process, or data parallel under
-torchrun (gradients averaged after the backward pass in ~25 MB buckets, see distributed.py); bf16 autocast on
-CUDA, where the next step's batches are also built in a background thread (recipe ``prefetch``: auto/true/false).
+torchrun (gradients averaged after the backward pass in ~25 MB buckets, see distributed.py); fp32 unless the recipe
+says ``amp: bf16`` (setup.autocast_for). A step whose gradients are not finite is skipped (its weights unchanged);
+``MAX_BAD_STEPS`` of them in a row stop the run. On CUDA the next step's batches are built in a background thread
+(recipe ``prefetch``: auto/true/false),
+or their samples drawn a few steps ahead by ``workers`` processes (recipe ``workers``, workers.py; for a GPU).
 The run folder holds ``state.pt`` (resume file, every ``save_every`` steps and at each stage
 end), ``log.csv``, ``stage-<i>-<name>.safetensors`` after each stage and the final ``model.safetensors``.
 """
@@ -9,6 +12,7 @@ end), ``log.csv``, ``stage-<i>-<name>.safetensors`` after each stage and the fin
 from __future__ import annotations
 
 import json
+import math
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -38,6 +42,9 @@ from amodal_vos.train.setup import autocast_for, load_init, lr_at
 from amodal_vos.train.sources import build_source
 from amodal_vos.train.state import cpu_state_dict, load_state, optimizer_state, save_state
 from amodal_vos.train.step import StepModule, discriminator_step, make_work
+from amodal_vos.train.workers import SampleWorkers
+
+MAX_BAD_STEPS = 10  # steps in a row with non-finite gradients before a run stops
 
 
 class Trainer:
@@ -65,6 +72,8 @@ class Trainer:
         self._sources: dict[str, object] = {}
         self._pool: ThreadPoolExecutor | None = None
         self._pending: dict = {}
+        self._workers: SampleWorkers | None = None
+        self._bad_steps = 0  # steps in a row whose gradients were not finite (skipped)
 
     # -- set-up -----------------------------------------------------------------------------------------------
     def _source(self, spec) -> object:
@@ -118,8 +127,9 @@ class Trainer:
         average_gradients(self.params, self.info.world)
 
     # -- the loop ---------------------------------------------------------------------------------------------
-    def _work(self, stage: StageSpec, iteration: int) -> list:
-        """This rank's batches of one step (a function of seed and iteration: safe to build ahead of time)."""
+    def _work(self, stage: StageSpec, iteration: int, drawn: list | None = None) -> list:
+        """This rank's batches of one step (a function of seed and iteration: safe to build ahead of time);
+        ``drawn``: per objective, its samples drawn by the workers (None: drawn here)."""
         r = self.recipe
         return [
             make_work(
@@ -132,12 +142,39 @@ class Trainer:
                 size=self.size,
                 device=self.info.device,
                 search=SearchConfig.from_config(self.model.config) is not None,
+                drawn=None if drawn is None else drawn[i],
             )
             for i, spec in enumerate(stage.objectives)
         ]
 
+    def _drawn_ahead(self, stage: StageSpec, stage_end: int, iteration: int) -> list:
+        """The step's samples from the worker processes, after asking them for the next few steps' samples (enough
+        to keep every worker busy). Objectives whose source a caller replaced are drawn here."""
+        per_step = max(sum(len(rank_share(s.batch, self.info)) for s in stage.objectives), 1)
+        ahead = max(2, -(-2 * self._workers.workers // per_step))
+        for it in range(iteration, min(iteration + ahead, stage_end)):
+            if it not in self._pending:
+                self._pending[it] = [
+                    None
+                    if spec.name in self.source_override or "*" in self.source_override
+                    else self._workers.submit(
+                        spec,
+                        seed=self.recipe.seed,
+                        iteration=it,
+                        objective_index=i,
+                        indices=rank_share(spec.batch, self.info),
+                        size=self.size,
+                    )
+                    for i, spec in enumerate(stage.objectives)
+                ]
+        futures = self._pending.pop(iteration)
+        return [None if fs is None else [f.result() for f in fs] for fs in futures]
+
     def _next_work(self, stage: StageSpec, stage_end: int, iteration: int) -> list:
-        """The step's batches, prepared in a background thread while the previous step ran (when prefetching)."""
+        """The step's batches, prepared in a background thread while the previous step ran (when prefetching), or
+        from samples the worker processes drew ahead."""
+        if self._workers is not None:
+            return self._work(stage, iteration, self._drawn_ahead(stage, stage_end, iteration))
         pending = self._pending.pop(iteration, None)
         work = pending.result() if pending is not None else self._work(stage, iteration)
         if self._pool is not None and iteration + 1 < stage_end:
@@ -152,18 +189,32 @@ class Trainer:
             group["lr"] = lr * group["lr_scale"]
         work = self._next_work(stage, stage_start + stage.iters, iteration)
         self.model.train()
-        with autocast_for(self.info.device, str(r.raw.get("amp", "auto"))):
+        amp = r.raw.get("amp", "auto")
+        with autocast_for(self.info.device, "off" if amp is False else str(amp)):  # YAML reads `off` as False
             total, parts, disc_inputs = self.step_module(work, self.disc, generator)
         self.optimizer.zero_grad(set_to_none=True)
         total.backward()
         self._sync_gradients()
+        norm = torch.nn.utils.clip_grad_norm_(
+            self.params, stage.grad_clip if stage.grad_clip > 0 else math.inf
+        )
         if stage.grad_clip > 0:
-            norm = torch.nn.utils.clip_grad_norm_(self.params, stage.grad_clip)
             parts["grad_norm"] = norm.detach()
+        if not torch.isfinite(norm):  # the same on every rank: the gradients are averaged
+            self._bad_steps += 1
+            if self._bad_steps >= MAX_BAD_STEPS:
+                raise UserError(
+                    f"gradients were not finite in {MAX_BAD_STEPS} steps in a row (iteration {iteration + 1}); "
+                    "the weights of the last saved state are unchanged by them: lower the learning rate, or set "
+                    "amp: off if the recipe uses bf16"
+                )
+            self.optimizer.zero_grad(set_to_none=True)
+            return {k: float(v) for k, v in parts.items()} | {"lr": lr, "skipped": 1.0}
+        self._bad_steps = 0
         self.optimizer.step()
         if disc_inputs:
             parts["disc"] = discriminator_step(self.disc, self.disc_opt, disc_inputs, self.info.world)
-        return {k: float(v) for k, v in parts.items()} | {"lr": lr}
+        return {k: float(v) for k, v in parts.items()} | {"lr": lr, "skipped": 0.0}
 
     def _save(self, iteration: int, stage_index: int, wall: float) -> None:
         if self.info.is_main:
@@ -210,7 +261,11 @@ class Trainer:
         if prefetch not in ("auto", True, False):
             raise UserError(f"prefetch must be auto, true or false, got {prefetch!r}")
         on = prefetch is True or (prefetch == "auto" and self.info.device.type == "cuda")
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="batches") if on else None
+        workers = int(self.recipe.raw.get("workers", 0))
+        if workers < 0:
+            raise UserError(f"workers must be 0 (draw samples in this process) or more, got {workers}")
+        self._workers = SampleWorkers(workers) if workers > 0 else None
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="batches") if on and not workers else None
         state = load_state(self.out) if self.resume else None
         if state is None and not self.resume and (self.out / "state.pt").exists():
             raise UserError(
@@ -248,7 +303,7 @@ class Trainer:
         log = (
             CsvLog(
                 self.out / "log.csv",
-                columns + ["grad_norm", "disc"],
+                columns + ["grad_norm", "disc", "skipped"],
                 resume_from=iteration if state else None,
             )
             if self.info.is_main
@@ -294,6 +349,8 @@ class Trainer:
             reporter.close()
             if self._pool is not None:
                 self._pool.shutdown(wait=True, cancel_futures=True)
+            if self._workers is not None:
+                self._workers.close()
         wall = wall0 + time.perf_counter() - t0
         if self.info.is_main:
             save_checkpoint(

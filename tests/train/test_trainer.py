@@ -156,3 +156,57 @@ def test_adapter_lr_scale_sets_the_adapters_own_learning_rate(write_recipe, amod
     adapters = [k for k in init if k.startswith("image_encoder.trunk.sca.")]
     assert adapters and all(torch.equal(trained[k], init[k]) for k in adapters)
     assert any(not torch.equal(trained[k], v) for k, v in init.items() if k not in adapters)
+
+
+def test_sample_workers_draw_what_the_main_process_would(write_recipe, amodal_stage, tmp_path):
+    """Samples drawn ahead by two worker processes (recipe ``workers``, for GPUs) give the same losses and weights
+    as samples drawn in the training process: each worker continues the sample's own random stream."""
+    path = write_recipe([{**amodal_stage, "iters": 3}], save_every=10)
+    here = Trainer(load_recipe(path), tmp_path / "here", quiet=True, device="cpu").run()
+    pooled = Trainer(
+        load_recipe(path, overrides=["workers=2"]), tmp_path / "pooled", quiet=True, device="cpu"
+    ).run()
+    _assert_same_weights(here, pooled, atol=1e-6)
+    assert _losses(tmp_path / "pooled", "amodal/total") == pytest.approx(
+        _losses(tmp_path / "here", "amodal/total"), rel=1e-6
+    )
+    with pytest.raises(UserError, match="workers"):
+        Trainer(load_recipe(path, overrides=["workers=-1"]), tmp_path / "bad", quiet=True, device="cpu").run()
+
+
+def test_steps_with_non_finite_gradients_are_skipped_then_stop_the_run(
+    write_recipe, image_stage, tmp_path, monkeypatch
+):
+    """A NaN loss (as bf16 gave on a GPU) leaves the weights unchanged and is logged as skipped; ten in a row stop
+    the run with a one-line error instead of training on NaN weights."""
+    from amodal_vos.train import trainer as trainer_module
+
+    poisoned: set[int] = {1}
+    calls = {"n": 0}
+    forward = trainer_module.StepModule.forward
+
+    def maybe_nan(self, *args, **kwargs):
+        total, parts, disc = forward(self, *args, **kwargs)
+        calls["n"] += 1
+        return (total * float("nan") if calls["n"] - 1 in poisoned else total), parts, disc
+
+    monkeypatch.setattr(trainer_module.StepModule, "forward", maybe_nan)
+    after: list[dict] = []  # the weights after each step
+    save = Trainer._save
+
+    def keep(self, *args):
+        after.append({k: v.detach().clone() for k, v in self.model.state_dict().items()})
+        save(self, *args)
+
+    monkeypatch.setattr(Trainer, "_save", keep)
+    path = write_recipe([{**image_stage, "iters": 3}], save_every=1)
+    Trainer(load_recipe(path), tmp_path / "run", quiet=True, device="cpu").run()
+    assert _losses(tmp_path / "run", "skipped") == [0.0, 1.0, 0.0]
+    assert all(torch.equal(after[1][k], v) for k, v in after[0].items())  # the NaN step changed nothing
+    assert any(not torch.equal(after[2][k], v) for k, v in after[1].items())  # the next one trained
+    assert all(torch.isfinite(v).all() for v in after[2].values() if v.is_floating_point())
+
+    calls["n"], poisoned = 0, set(range(100))
+    monkeypatch.setattr(trainer_module, "MAX_BAD_STEPS", 3)
+    with pytest.raises(UserError, match="not finite in 3 steps"):
+        Trainer(load_recipe(path), tmp_path / "bad", quiet=True, device="cpu").run()
