@@ -6,7 +6,13 @@ before its Mspec and crop are made, and a predicted box whose IoU with the flow-
 refused as the next prior (0: the prior is moved, nothing is refused). Paired per-clip differences (``d``) with
 their standard error, as in bench/search_sweep.py.
 
+``--setting shape`` varies the tracker's ``shape`` instead (motion at the trackers' default): each object's last
+mask, moved by the flow of its own pixels (tracking/shape_flow.py), replaces a new mask that overlaps it at IoU below
+the value ("off": masks from the model alone).
+
     OMP_NUM_THREADS=1 python bench/flow_prior.py --checkpoint amodal_vos/weights/default.safetensors
+    OMP_NUM_THREADS=1 python bench/flow_prior.py --checkpoint amodal_vos/weights/default.safetensors \
+        --setting shape --values 0.8 2
 """
 
 from __future__ import annotations
@@ -28,15 +34,15 @@ from amodal_vos.tracking.propagation import Propagation  # noqa: E402
 
 
 @contextmanager
-def motion_setting(value: float | None):
-    """While active, every Propagation is built with ``motion=value``."""
+def propagation_setting(key: str, value: float | None):
+    """While active, every Propagation is built with ``key=value``."""
     init = Propagation.__init__
 
-    def with_motion(self, *args, **kwargs):
-        kwargs["motion"] = value
+    def with_setting(self, *args, **kwargs):
+        kwargs[key] = value
         init(self, *args, **kwargs)
 
-    Propagation.__init__ = with_motion
+    Propagation.__init__ = with_setting
     try:
         yield
     finally:
@@ -49,20 +55,21 @@ def main() -> None:
     ap.add_argument("--num-clips", type=int, default=20, help="clips of each 48-frame set")
     ap.add_argument("--sets", nargs="+", default=["long", "realistic", "short"])
     ap.add_argument("--values", nargs="+", type=float, default=[0.0, 0.3, 0.5])
+    ap.add_argument(
+        "--setting", choices=["motion", "shape"], default="motion", help="the Propagation setting varied"
+    )
     args = ap.parse_args()
     model = bench_model(args.checkpoint)
-    print(paired_header("motion"))
+    label = "flow, refuse below IoU" if args.setting == "motion" else "moved mask, replace below IoU"
+    print(paired_header(args.setting))
     for name in args.sets:
         clips = bench_clips(name, args.num_clips)
-        with motion_setting(None):
+        with propagation_setting(args.setting, None):
             base = run_set(model, clips, name)
         print(paired_row("off", base, base), flush=True)
         for value in args.values:
-            with motion_setting(value):
-                print(
-                    paired_row(f"flow, refuse below IoU {value:g}", run_set(model, clips, name), base),
-                    flush=True,
-                )
+            with propagation_setting(args.setting, value):
+                print(paired_row(f"{label} {value:g}", run_set(model, clips, name), base), flush=True)
 
 
 if __name__ == "__main__":

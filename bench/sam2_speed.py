@@ -5,7 +5,8 @@
    from the same model config with the adapter classes swapped back to sam2's Hiera / ImageEncoder, loaded
    with the checkpoint's base weights (strict=False; only adapter keys may be skipped). Same JPEG folder (a
    640x480 generated fish clip), same frame-0 boxes, 1 and 3 objects, for (a) the shipped default model as its
-   config says and (b) a search-region checkpoint, also with the other memory setting than its config's
+   config says and (b) a search-region checkpoint, each also without moved masks (``shape=None``,
+   tracking/shape_flow.py), (b) also with the other memory setting than its config's
    (``track_memory``); if (b) has no ``visible_head: token``, also
    (b+token): the same weights with that flag set in memory (one-pass speed; its token-1 masks are untrained).
 2. fps of (b) and (b+token), one object, same 640x480 clip, 1 and 2 torch threads (goal >= 10 fps).
@@ -44,6 +45,7 @@ from amodal_vos.model import read_header  # noqa: E402
 from amodal_vos.model.amodal_sam2 import ADAPTER_PREFIX  # noqa: E402
 from amodal_vos.model.build import plain_sam2_config  # noqa: E402
 from amodal_vos.tracking import AmodalTracker, Prompt, default_checkpoint, load_model  # noqa: E402
+from amodal_vos.tracking.shape_flow import SHAPE_AGREE  # noqa: E402
 
 Box = tuple[int, int, int, int]  # x, y, w, h in frame pixels
 Run = Callable[[], dict[str, float]]  # one timed run; returns extra seconds to report (parts of the run)
@@ -136,19 +138,21 @@ def ratio(times: dict, slow: str, fast: str, minus: list[float] | None = None) -
     return statistics.median((s - m) / f for s, m, f in zip(times[slow], minus, times[fast], strict=True))
 
 
-def ours(checkpoint: Path, token: bool = False, memory: bool | None = None) -> AmodalTracker:
+def ours(
+    checkpoint: Path, token: bool = False, memory: bool | None = None, shape: float | None = SHAPE_AGREE
+) -> AmodalTracker:
     """Our tracker over a checkpoint; ``memory`` None: as its config says (``track_memory``)."""
     model, description = load_model(checkpoint, None, None, "cpu")
     if token:
         OmegaConf.update(model.config, "visible_head", "token", force_add=True)
-    return AmodalTracker(model, visible=True, memory=memory, description=description)
+    return AmodalTracker(model, visible=True, memory=memory, shape=shape, description=description)
 
 
 def section_vs_sam2(
     label: str, ckpt: Path, folder: Path, boxes: list[Box], frames: int, reps: int, memoryless: bool = False
 ) -> None:
     meta = meta_predictor(ckpt)
-    trackers = {f"ours {label}": ours(ckpt)}
+    trackers = {f"ours {label}": ours(ckpt), f"ours {label}, no moved masks": ours(ckpt, shape=None)}
     cfg = read_header(ckpt)[0]
     if memoryless:  # the other memory setting than the checkpoint's own
         other = not cfg.get("track_memory", True)

@@ -152,10 +152,13 @@ class TrackerPredictor:
     """Inference through ``AmodalTracker`` (the engine of ``amodal-vos track``); falls back to the rollout for the
     box-oracle and mask-prompt variants."""
 
-    def __init__(self, model: AmodalSAM2) -> None:
+    def __init__(self, model: AmodalSAM2, **options) -> None:
+        """``options``: more ``AmodalTracker`` settings (e.g. ``motion=None``); its defaults otherwise."""
         from amodal_vos.tracking import AmodalTracker
 
-        self.trackers = {on: AmodalTracker(model, visible=False, adapters=on) for on in (True, False)}
+        self.trackers = {
+            on: AmodalTracker(model, visible=False, adapters=on, **options) for on in (True, False)
+        }
         self.fallback = RolloutPredictor(model)
 
     def __call__(

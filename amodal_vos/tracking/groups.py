@@ -86,7 +86,10 @@ class Group:
     crops: torch.Tensor | None = None  # [n, 4] this frame's crops (frame pixels) with search regions
     lost: torch.Tensor | None = None  # [n] frames since each object's mask was last non-empty
     size: int = 0
-    seen: tuple | None = None  # (frame, motion.FlowFrame) of the last step, where the flow starts next step
+    # (frame, motion.FlowFrame, the finer FlowFrame of shape_flow or None) of the last step, where flow starts next
+    seen: tuple | None = None
+    # per object: (last step's chosen logits [S, S] numpy, their shape_flow.model_grid), for shape_flow
+    shapes: list | None = None
 
     @property
     def spec(self) -> torch.Tensor:
@@ -125,4 +128,5 @@ class Group:
             pick(self.lost),
             self.size,
             self.seen,
+            None if self.shapes is None else [self.shapes[i] for i in index],
         )

@@ -39,13 +39,17 @@ class FlowFrame:
     scale: float
 
 
-def gray_frame(image: torch.Tensor) -> FlowFrame:
-    """A normalised model input [1, 3, H, W] -> its ``FlowFrame`` (grey at most ``MAX_SIDE`` px on a side)."""
-    step = max(1, int(np.ceil(max(image.shape[-2:]) / MAX_SIDE)))
+def gray_frame(image: torch.Tensor, max_side: int = MAX_SIDE) -> FlowFrame:
+    """A normalised model input [1, 3, H, W] -> its ``FlowFrame`` (grey at most ``max_side`` px on a side)."""
+    step = max(1, int(np.ceil(max(image.shape[-2:]) / max_side)))
     x = image[0, :, ::step, ::step].float()  # every step-th pixel: cheap, and sharp enough for the flow
-    mean = torch.as_tensor(IMAGENET_MEAN, device=x.device).view(3, 1, 1)
-    std = torch.as_tensor(IMAGENET_STD, device=x.device).view(3, 1, 1)
-    grey = ((x * std + mean).mean(dim=0) * 255).clamp(0, 255).to(torch.uint8)
+    weights = torch.as_tensor(IMAGENET_STD, device=x.device) * (
+        255 / 3
+    )  # the channel mean of the unnormalised
+    grey = torch.tensordot(weights, x, dims=1).add_(
+        sum(IMAGENET_MEAN) * 255 / 3
+    )  # frame, in one weighted sum
+    grey = grey.clamp_(0, 255).to(torch.uint8)
     return FlowFrame(np.ascontiguousarray(grey.cpu().numpy()), 1.0 / step)
 
 

@@ -38,6 +38,7 @@ from amodal_vos.tracking.memory import uses_memory
 from amodal_vos.tracking.motion import AGREE
 from amodal_vos.tracking.prompts import Prompt, check_prompts
 from amodal_vos.tracking.result import TrackResult
+from amodal_vos.tracking.shape_flow import SHAPE_AGREE
 from amodal_vos.tracking.state import FrameResult, ObjectState, PredictorState
 from amodal_vos.tracking.sweeps import LIVE_FRAMES, InputEnded, Sweeps
 from amodal_vos.tracking.tracker import as_source, frame_range
@@ -55,13 +56,20 @@ class AmodalPredictor(ModelConstructors):
         batch_objects: bool = True,
         prune: bool = True,
         motion: float | None = AGREE,
+        shape: float | None = SHAPE_AGREE,
         memory: bool | None = None,
         description: dict | None = None,
     ) -> None:
         self.model = model.eval()
-        self.visible, self.adapters, self.motion = visible, adapters, motion
+        self.visible, self.adapters, self.motion, self.shape = visible, adapters, motion, shape
         self.memory = uses_memory(model) if memory is None else memory
-        options = {"adapters": adapters, "visible": visible and adapters, "prune": prune, "motion": motion}
+        options = {
+            "adapters": adapters,
+            "visible": visible and adapters,
+            "prune": prune,
+            "motion": motion,
+            "shape": shape,
+        }
         self.sweeps = Sweeps(self.model, {**options, "batch_objects": batch_objects, "memory": self.memory})
         self.description = describe(model, description)
 
@@ -70,7 +78,7 @@ class AmodalPredictor(ModelConstructors):
         """The same model and options as an ``AmodalTracker``."""
         return cls(
             tracker.model, visible=tracker.visible, adapters=tracker.adapters,
-            batch_objects=tracker.batch_objects, motion=tracker.motion, memory=tracker.memory,
+            batch_objects=tracker.batch_objects, motion=tracker.motion, shape=tracker.shape, memory=tracker.memory,
             description=dict(tracker.description),
         )  # fmt: skip
 

@@ -15,6 +15,9 @@ Motion (``motion``, the trackers' default): before a frame is segmented, optical
 (motion.py) moves each object's box to where its pixels went, so Mspec and crop follow camera and object motion;
 after it, a predicted box whose IoU with that flow-moved box is below ``motion`` is refused as the next prior (the
 flow's box is kept), so one wrong mask does not carry the prior away. Boxes without enough texture are not moved.
+With ``shape`` as well (the trackers' default), each object's last mask is moved by the flow of its own pixels
+(shape_flow.py): where that move is trusted it gives the object's box, and it replaces a new mask that overlaps it at
+IoU below ``shape``, so a mask that jumps off its object, shrinks or vanishes while the object is followed does not.
 
 Without memory (``memory=False``): every later frame is segmented like a prompt frame, from its prior box as a box
 prompt (with Mspec and crop as usual) and an empty memory bank; no memory is encoded or kept. Measured in
@@ -52,6 +55,7 @@ from amodal_vos.model.transforms import box_prompt
 from amodal_vos.tracking.groups import Group, ModelPrompt, ObjectStep, prompt_inputs
 from amodal_vos.tracking.memory import MemoryBank, memory_horizon
 from amodal_vos.tracking.motion import BoxFlow, box_iou, gray_frame
+from amodal_vos.tracking.shape_flow import ShapeFlow, model_grids
 
 __all__ = ["ModelPrompt", "ObjectStep", "Propagation"]
 
@@ -73,6 +77,7 @@ class Propagation:
         hw: tuple[int, int] | None = None,
         motion: float | None = None,
         memory: bool = True,
+        shape: float | None = None,
     ) -> None:
         self.model, self.num_frames, self.reverse = model, int(num_frames), reverse
         self.memory = memory
@@ -82,6 +87,7 @@ class Propagation:
         uses_boxes = adapters or self.search is not None  # plain SAM-2 on whole frames has no prior box
         self.flow = BoxFlow() if motion is not None and uses_boxes else None
         self.agree = float(motion or 0.0)
+        self.shape = ShapeFlow(shape) if shape is not None and self.flow is not None else None
         if self.search is not None and hw is None:
             raise ValueError("a search-region model needs the frame size hw")
         self.hw = hw if self.search is not None else (self.size, self.size)
@@ -286,17 +292,29 @@ class Propagation:
 
     def _move_boxes(self, t: int, image: torch.Tensor, groups: list[Group]) -> dict[int, tuple]:
         """With ``motion``: each started object's box moved by optical flow from the last step's frame to this one
-        (motion.py), so its Mspec and crop are where the object is now; returns {id(group): (boxes, trusted)}."""
+        (motion.py; with ``shape``, like its last mask where shape_flow.py trusts that move), so its Mspec and crop
+        are where the object is now; returns {id(group): (boxes, BoxFlow's trusted, mask moves or None)}."""
         if self.flow is None:
             return {}
         grey, moved = gray_frame(image), {}
+        fine = None if self.shape is None else gray_frame(image, self.shape.settings.max_side)
         for g in groups:
-            last, g.seen = g.seen, (t, grey)  # kept in snapshots, so a restored sweep moves boxes alike
+            last, g.seen = g.seen, (t, grey, fine)  # kept in snapshots, so a restored sweep moves boxes alike
             if g.frame == t or last is None or abs(t - last[0]) != 1:
                 continue
-            boxes, trusted = self.flow.move(last[1], grey, g.boxes)
-            g.boxes = torch.where(trusted[:, None], boxes.to(g.boxes.dtype), g.boxes)
-            moved[id(g)] = (g.boxes, trusted)  # g.boxes is replaced, never changed in place
+            before = g.boxes
+            boxes, trusted = self.flow.move(last[1], grey, before)
+            g.boxes = torch.where(trusted[:, None], boxes.to(before.dtype), before)
+            moves = None
+            if (
+                self.shape is not None
+                and g.shapes is not None
+                and last[2] is not None
+                and self._cond(g, t) is None
+            ):
+                moves = self.shape.moves(last[2], fine, g.shapes)  # each last mask moved with its pixels
+                g.boxes = self.shape.boxes(before, moves, g.boxes)
+            moved[id(g)] = (g.boxes, trusted, moves)  # g.boxes is replaced, never changed in place
         return moved
 
     def _images(self, image: torch.Tensor, groups: list[Group]) -> torch.Tensor:
@@ -347,6 +365,10 @@ class Propagation:
         for g in groups:
             out = amodal_outs[id(g)]
             logits = out["pred_masks_high_res"][:, 0]
+            if self.shape is not None:  # the last masks moved with their pixels, where the model's disagree
+                grids = model_grids(g.crops, len(logits), self.hw, self.size)
+                logits = self.shape.choose(logits, g.shapes, moved.get(id(g), (None, None, None))[2], grids)
+                g.shapes = [(logits[i].float().cpu().numpy(), grids[i]) for i in range(len(logits))]
             scores = torch.sigmoid(out["object_score_logits"].float()).reshape(-1).tolist()
             ious = (
                 out["ious"].float().amax(dim=1).tolist()
@@ -365,7 +387,7 @@ class Propagation:
                 self._follow(g, spec)
                 if id(g) in moved:
                     # a predicted box that disagrees with the flow does not make the next prior
-                    flow_boxes, trusted = moved[id(g)]
+                    flow_boxes, trusted, _ = moved[id(g)]
                     refuse = trusted & found & (box_iou(g.boxes.float(), flow_boxes.float()) < self.agree)
                     g.boxes = torch.where(refuse[:, None], flow_boxes.to(g.boxes.dtype), g.boxes)
                 g.lost = torch.where(found, torch.zeros_like(g.lost), g.lost + 1)

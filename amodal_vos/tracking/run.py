@@ -137,6 +137,7 @@ class TrackingRun:
         prune: bool = True,
         batch_objects: bool = True,
         motion: float | None = None,
+        shape: float | None = None,
         memory: bool = True,
         on_frame: Callable[[FrameEvent], None] | None = None,
         allow_truncated: bool = False,
@@ -155,6 +156,7 @@ class TrackingRun:
             "prune": prune,
             "batch_objects": batch_objects,
             "motion": motion,
+            "shape": shape,
             "memory": memory,
         }
         self.timings = Timings()

@@ -31,6 +31,7 @@ from amodal_vos.tracking.outputs import Outputs
 from amodal_vos.tracking.prompts import Prompt, check_prompts
 from amodal_vos.tracking.result import TrackResult
 from amodal_vos.tracking.run import FrameEvent, Timings, TrackingRun
+from amodal_vos.tracking.shape_flow import SHAPE_AGREE
 
 VideoLike = str | Path | FrameSource | np.ndarray
 PromptsLike = Prompt | Sequence[Prompt | Sequence[float]]
@@ -73,6 +74,8 @@ class AmodalTracker(ModelConstructors):
     ``batch_objects=False`` gives every object its own memory bank (default: objects prompted together share one).
     ``motion``: optical flow moves each object's prior box with its pixels, and a predicted box below this IoU with
     the flow's box is refused as the next prior (None: priors come from the last prediction alone).
+    ``shape`` (with motion): each object's last mask, moved by the flow of its own pixels, replaces a new mask that
+    overlaps it at IoU below this value (None: masks come from the model alone; see shape_flow.py).
     ``memory=False``: no memory bank; every later frame is segmented from its prior box like a prompt frame
     (default: the model config's ``track_memory``)."""
 
@@ -84,12 +87,13 @@ class AmodalTracker(ModelConstructors):
         adapters: bool = True,
         batch_objects: bool = True,
         motion: float | None = AGREE,
+        shape: float | None = SHAPE_AGREE,
         memory: bool | None = None,
         description: dict | None = None,
     ) -> None:
         self.model = model.eval()
         self.visible, self.adapters, self.batch_objects = visible, adapters, batch_objects
-        self.motion = motion
+        self.motion, self.shape = motion, shape
         self.memory = uses_memory(model) if memory is None else memory
         self.description = describe(model, description)
         self.last_run: TrackingRun | None = None
@@ -152,7 +156,7 @@ class AmodalTracker(ModelConstructors):
         run = TrackingRun(
             self.model, source, prompts, start, end, outputs, result,
             adapters=self.adapters, visible=visible, prune=prune, batch_objects=self.batch_objects, on_frame=callback,
-            motion=self.motion, memory=self.memory, allow_truncated=allow_truncated,
+            motion=self.motion, shape=self.shape, memory=self.memory, allow_truncated=allow_truncated,
         )  # fmt: skip
         self.last_run = run
         try:
