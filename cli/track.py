@@ -109,10 +109,16 @@ OUT.partial.mp4 / OUT.partial.json). A truncated video is an error unless --allo
     is_flag=True,
     help="A video that ends early (truncated file): track the frames that can be read, marked partial.",
 )
+@click.option(
+    "--no-moved-masks",
+    is_flag=True,
+    help="Masks from the model alone: do not keep each object's last mask moved with its pixels where the new one "
+    "disagrees (about 3 ms less per object and frame; tracks hold less).",
+)
 @model_options
 def track(
     video, boxes, points, negatives, prompts_file, detections, frame, formats, no_legend, output, masks, png_dir,
-    start, end, max_frames, quiet, allow_truncated, checkpoint, config, device, no_visible, force,
+    start, end, max_frames, quiet, allow_truncated, no_moved_masks, checkpoint, config, device, no_visible, force,
 ) -> None:  # fmt: skip
     """Track objects through VIDEO (a video file, a folder of JPEG/PNG frames, or an image) and predict their
     amodal masks: the whole shape of each object, including the parts hidden behind other things."""
@@ -136,6 +142,8 @@ def track(
     Outputs(source.info, output, masks, png_dir, force, num_frames=stop - first)  # fail early, before loading
     exports = export_targets(output, formats, force)
     tracker = load_tracker(checkpoint, config, device, no_visible)
+    if no_moved_masks:
+        tracker.shape = None
     if interactive:
         track_interactive(
             tracker,

@@ -9,7 +9,8 @@
                 "kind": "video" | "frames" | "image", "width": int, "height": int,
                 "fps": float, "num_frames": int},       # of the whole input
       "range": {"start": int, "end": int},   # frames asked for: start .. end-1 (video frame indices)
-      "model": {"config": str, "checkpoint": str | null, "image_size": int, "visible_pass": bool, ...},
+      "model": {"config": str, "checkpoint": str | null, "image_size": int, "visible_pass": bool,
+                "moved_masks": float | null, ...},  # the tracker's ``shape`` (null: masks from the model alone)
       "objects": [{"id": int, "prompt": {"frame": int, "box": [x, y, w, h] | null,
                                          "points": [[x, y], ...], "labels": [1 | 0, ...],
                                          "mask": RLE}, # only for a mask prompt

@@ -233,6 +233,7 @@ class AmodalPredictor(ModelConstructors):
             **self.description,
             "visible_pass": self.visible and self.adapters,
             "adapters": self.adapters,
+            "moved_masks": self.shape if self.motion is not None else None,
         }
         result = TrackResult(state.info, prompts, state.start, state.end, description, source=state.source)
         result.object_prompts = {

@@ -140,6 +140,7 @@ class AmodalTracker(ModelConstructors):
             **self.description,
             "visible_pass": bool(visible and self.adapters),
             "adapters": self.adapters,
+            "moved_masks": self.shape if self.motion is not None else None,
         }
         result = TrackResult(source.info, prompts, start, end, description, source=source)
         outputs = Outputs(
