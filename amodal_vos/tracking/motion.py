@@ -43,14 +43,41 @@ def gray_frame(image: torch.Tensor, max_side: int = MAX_SIDE) -> FlowFrame:
     """A normalised model input [1, 3, H, W] -> its ``FlowFrame`` (grey at most ``max_side`` px on a side)."""
     step = max(1, int(np.ceil(max(image.shape[-2:]) / max_side)))
     x = image[0, :, ::step, ::step].float()  # every step-th pixel: cheap, and sharp enough for the flow
-    weights = torch.as_tensor(IMAGENET_STD, device=x.device) * (
-        255 / 3
-    )  # the channel mean of the unnormalised
-    grey = torch.tensordot(weights, x, dims=1).add_(
-        sum(IMAGENET_MEAN) * 255 / 3
-    )  # frame, in one weighted sum
+    # the channel mean of the unnormalised frame, in one weighted sum
+    weights = torch.as_tensor(IMAGENET_STD, device=x.device) * (255 / 3)
+    grey = torch.tensordot(weights, x, dims=1).add_(sum(IMAGENET_MEAN) * 255 / 3)
     grey = grey.clamp_(0, 255).to(torch.uint8)
     return FlowFrame(np.ascontiguousarray(grey.cpu().numpy()), 1.0 / step)
+
+
+def corners_in_box(grey: np.ndarray, box, count: int) -> np.ndarray | None:
+    """Up to ``count`` corners [K, 2] (grey pixels, float32) of ``grey`` inside the xyxy ``box`` clipped to it;
+    None when the clipped box is under 3 px on a side or has no corner."""
+    h, w = grey.shape
+    x0, y0 = max(int(np.floor(box[0])), 0), max(int(np.floor(box[1])), 0)
+    x1, y1 = min(int(np.ceil(box[2])), w), min(int(np.ceil(box[3])), h)
+    if x1 - x0 < 3 or y1 - y0 < 3:
+        return None
+    corners = cv2.goodFeaturesToTrack(
+        grey[y0:y1, x0:x1], count, qualityLevel=0.01, minDistance=2, blockSize=3
+    )
+    if corners is None:
+        return None
+    return (corners.reshape(-1, 2) + np.float32([x0, y0])).astype(np.float32)
+
+
+def follow(
+    prev: np.ndarray, cur: np.ndarray, pts: np.ndarray, fb_max: float, **lk
+) -> tuple[np.ndarray, np.ndarray]:
+    """Points [K, 2] of grey frame ``prev`` followed into ``cur`` by pyramidal Lucas-Kanade (``lk``: its window
+    and levels): (kept points, where they went), those found both ways whose backward flow returns within
+    ``fb_max`` pixels."""
+    fwd, ok1, _ = cv2.calcOpticalFlowPyrLK(prev, cur, pts[:, None], None, **lk)
+    back, ok2, _ = cv2.calcOpticalFlowPyrLK(cur, prev, fwd, None, **lk)
+    fwd, back = fwd.reshape(-1, 2), back.reshape(-1, 2)
+    keep = (ok1.ravel() == 1) & (ok2.ravel() == 1)
+    keep &= np.linalg.norm(back - pts, axis=1) < fb_max
+    return pts[keep], fwd[keep]
 
 
 @dataclass
@@ -69,31 +96,13 @@ class BoxFlow:
     def __init__(self, settings: FlowSettings | None = None) -> None:
         self.settings = settings or FlowSettings()
 
-    def _points(self, grey: np.ndarray, box: np.ndarray) -> np.ndarray | None:
-        h, w = grey.shape
-        x0, y0 = max(int(np.floor(box[0])), 0), max(int(np.floor(box[1])), 0)
-        x1, y1 = min(int(np.ceil(box[2])), w), min(int(np.ceil(box[3])), h)
-        if x1 - x0 < 3 or y1 - y0 < 3:
-            return None
-        corners = cv2.goodFeaturesToTrack(
-            grey[y0:y1, x0:x1], self.settings.max_points, qualityLevel=0.01, minDistance=2, blockSize=3
-        )
-        if corners is None or len(corners) < self.settings.min_points:
-            return None
-        return (corners.reshape(-1, 2) + np.float32([x0, y0])).astype(np.float32)
-
     def _move_one(self, prev: FlowFrame, cur: FlowFrame, box: np.ndarray) -> np.ndarray | None:
-        pts = self._points(prev.grey, box)
-        if pts is None:
+        pts = corners_in_box(prev.grey, box, self.settings.max_points)
+        if pts is None or len(pts) < self.settings.min_points:
             return None
-        fwd, ok1, _ = cv2.calcOpticalFlowPyrLK(prev.grey, cur.grey, pts[:, None], None, **LK)
-        back, ok2, _ = cv2.calcOpticalFlowPyrLK(cur.grey, prev.grey, fwd, None, **LK)
-        fwd, back = fwd.reshape(-1, 2), back.reshape(-1, 2)
-        keep = (ok1.ravel() == 1) & (ok2.ravel() == 1)
-        keep &= np.linalg.norm(back - pts, axis=1) < self.settings.fb_max
-        if keep.sum() < self.settings.min_points:
+        old, new = follow(prev.grey, cur.grey, pts, self.settings.fb_max, **LK)
+        if len(old) < self.settings.min_points:
             return None
-        old, new = pts[keep], fwd[keep]
         shift = np.median(new - old, axis=0)
         i, j = np.triu_indices(len(old), k=1)
         d_old = np.linalg.norm(old[i] - old[j], axis=1)

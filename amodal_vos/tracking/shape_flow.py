@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from amodal_vos.model.search import OUTSIDE
-from amodal_vos.tracking.motion import FlowFrame
+from amodal_vos.tracking.motion import FlowFrame, corners_in_box, follow
 
 SHAPE_AGREE = (
     0.8  # the trackers' default ``shape``: a new mask below this IoU with the moved last mask is replaced
@@ -88,21 +88,9 @@ class ShapeFlow:
         back = cv2.invertAffineTransform(grid)  # model -> frame pixels
         ends = np.array([[xs.min(), ys.min()], [xs.max() + 1, ys.max() + 1]], dtype=np.float64)
         (fx0, fy0), (fx1, fy1) = (ends @ back[:, :2].T + back[:, 2]) * prev.scale
-        h, w = prev.grey.shape
-        x0, y0 = max(int(np.floor(fx0)), 0), max(int(np.floor(fy0)), 0)
-        x1, y1 = min(int(np.ceil(fx1)) + 1, w), min(int(np.ceil(fy1)) + 1, h)
-        if x1 - x0 < 3 or y1 - y0 < 3:
+        pts = corners_in_box(prev.grey, (fx0, fy0, fx1 + 1, fy1 + 1), self.settings.max_points * 2)
+        if pts is None:
             return None
-        found = cv2.goodFeaturesToTrack(
-            prev.grey[y0:y1, x0:x1],
-            self.settings.max_points * 2,
-            qualityLevel=0.01,
-            minDistance=2,
-            blockSize=3,
-        )
-        if found is None:
-            return None
-        pts = found.reshape(-1, 2) + np.float32([x0, y0])
         model = (pts / prev.scale) @ grid[:, :2].T + grid[:, 2]  # grey -> frame -> model pixels
         col = np.clip(np.rint(model[:, 0]).astype(int), 0, logits.shape[1] - 1)
         row = np.clip(np.rint(model[:, 1]).astype(int), 0, logits.shape[0] - 1)
@@ -127,18 +115,13 @@ class ShapeFlow:
         x1, y1 = np.minimum(np.ceil(pts.max(0)).astype(int) + reach + 1, [w, h])
         before, after = prev.grey[y0:y1, x0:x1], cur.grey[y0:y1, x0:x1]
         offset = np.float32([x0, y0])
-        pts = pts - offset
-        fwd, ok1, _ = cv2.calcOpticalFlowPyrLK(before, after, pts[:, None], None, **lk)
-        back, ok2, _ = cv2.calcOpticalFlowPyrLK(after, before, fwd, None, **lk)
-        fwd, back = fwd.reshape(-1, 2), back.reshape(-1, 2)
-        keep = (ok1.ravel() == 1) & (ok2.ravel() == 1)
-        keep &= np.linalg.norm(back - pts, axis=1) < s.fb_max
-        if keep.sum() < s.min_points:
+        old, new = follow(before, after, pts - offset, s.fb_max, **lk)
+        if len(old) < s.min_points:
             return None
         move, inliers = cv2.estimateAffinePartial2D(
-            pts[keep], fwd[keep], method=cv2.RANSAC, ransacReprojThreshold=s.ransac
+            old, new, method=cv2.RANSAC, ransacReprojThreshold=s.ransac
         )
-        if move is None or inliers is None or inliers.sum() < max(s.min_points, s.min_inliers * keep.sum()):
+        if move is None or inliers is None or inliers.sum() < max(s.min_points, s.min_inliers * len(old)):
             return None
         scale = float(np.sqrt(abs(np.linalg.det(move[:, :2]))))
         if not 1 / s.max_scale <= scale <= s.max_scale:
