@@ -39,15 +39,31 @@ class FlowFrame:
     scale: float
 
 
+def flow_step(hw: tuple[int, int], max_side: int = MAX_SIDE) -> int:
+    """Every how many input pixels the grey frame keeps one, so that its longer side is at most ``max_side``."""
+    return max(1, int(np.ceil(max(hw) / max_side)))
+
+
 def gray_frame(image: torch.Tensor, max_side: int = MAX_SIDE) -> FlowFrame:
     """A normalised model input [1, 3, H, W] -> its ``FlowFrame`` (grey at most ``max_side`` px on a side)."""
-    step = max(1, int(np.ceil(max(image.shape[-2:]) / max_side)))
+    step = flow_step(image.shape[-2:], max_side)
     x = image[0, :, ::step, ::step].float()  # every step-th pixel: cheap, and sharp enough for the flow
     # the channel mean of the unnormalised frame, in one weighted sum
     weights = torch.as_tensor(IMAGENET_STD, device=x.device) * (255 / 3)
     grey = torch.tensordot(weights, x, dims=1).add_(sum(IMAGENET_MEAN) * 255 / 3)
     grey = grey.clamp_(0, 255).to(torch.uint8)
     return FlowFrame(np.ascontiguousarray(grey.cpu().numpy()), 1.0 / step)
+
+
+def gray_frames(image: torch.Tensor, coarse: int, fine: int) -> tuple[FlowFrame, FlowFrame]:
+    """``gray_frame`` at two longer sides; the coarse one is every k-th pixel of the fine one when its step is a
+    multiple of the fine step (the same pixels, read once)."""
+    big = gray_frame(image, fine)
+    step, k = flow_step(image.shape[-2:], coarse), round(1 / big.scale)
+    if step % k:
+        return gray_frame(image, coarse), big
+    grey = np.ascontiguousarray(big.grey[:: step // k, :: step // k])
+    return FlowFrame(grey, 1.0 / step), big
 
 
 def corners_in_box(grey: np.ndarray, box, count: int) -> np.ndarray | None:
@@ -114,12 +130,16 @@ class BoxFlow:
         half = (box[2:] - box[:2]) / 2 * scale
         return np.concatenate([centre - half, centre + half])
 
-    def move(self, prev: FlowFrame, cur: FlowFrame, boxes: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def move(
+        self, prev: FlowFrame, cur: FlowFrame, boxes: torch.Tensor, skip: list[bool] | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """Boxes [N, 4] (input px) moved from frame ``prev`` to ``cur`` (``gray_frame`` outputs); untrusted boxes
-        (too few points survive the checks) are returned unmoved."""
+        (too few points survive the checks) and those ``skip`` marks are returned unmoved and untrusted."""
         src = boxes.detach().cpu().float().numpy() * prev.scale
         out, trusted = boxes.detach().cpu().float().clone(), torch.zeros(len(src), dtype=torch.bool)
         for i, box in enumerate(src):
+            if skip is not None and skip[i]:
+                continue
             moved = self._move_one(prev, cur, box)
             if moved is not None:
                 out[i] = torch.from_numpy(moved / prev.scale).float()

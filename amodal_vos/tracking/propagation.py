@@ -54,7 +54,7 @@ from amodal_vos.model.search import (
 from amodal_vos.model.transforms import box_prompt
 from amodal_vos.tracking.groups import Group, ModelPrompt, ObjectStep, prompt_inputs
 from amodal_vos.tracking.memory import MemoryBank, memory_horizon
-from amodal_vos.tracking.motion import BoxFlow, box_iou, gray_frame
+from amodal_vos.tracking.motion import MAX_SIDE, BoxFlow, box_iou, gray_frame, gray_frames
 from amodal_vos.tracking.shape_flow import ShapeFlow, model_grids
 
 __all__ = ["ModelPrompt", "ObjectStep", "Propagation"]
@@ -243,15 +243,25 @@ class Propagation:
             bank.add(t, out, prompts is not None, self.reverse)
         return out
 
+    def flow_frames(self, image: torch.Tensor) -> tuple | None:
+        """The grey frames (motion.FlowFrame: the box flow's, the mask flow's or None) that ``step`` reads from
+        ``image``; None without flow. A caller may make them ahead, in its prefetch thread, and pass them in."""
+        if self.flow is None:
+            return None
+        if self.shape is None:
+            return gray_frame(image), None
+        return gray_frames(image, MAX_SIDE, self.shape.settings.max_side)
+
     @torch.inference_mode()
-    def step(self, t: int, image: torch.Tensor) -> list[ObjectStep]:
-        """Track every started object on local frame ``t``; ``image`` is the normalised input [1, 3, S, S]."""
+    def step(self, t: int, image: torch.Tensor, greys: tuple | None = None) -> list[ObjectStep]:
+        """Track every started object on local frame ``t``; ``image`` is the normalised input [1, 3, S, S],
+        ``greys`` its ``flow_frames`` where the caller made them."""
         self._split_corrected(t)
         groups = [g for g in self.groups if self._started(g, t)]
         if not groups:
             return []
         tic = time.perf_counter()
-        moved = self._move_boxes(t, image, groups)
+        moved = self._move_boxes(t, greys or self.flow_frames(image), groups)
         modal_outs: dict[int, dict] = {}
         if not self.adapters:  # plain modal SAM-2 tracking through its own memory bank
             modal = self.model.encode(self._images(image, groups), None)
@@ -290,22 +300,19 @@ class Propagation:
         self.model_seconds += time.perf_counter() - tic
         return self._collect(groups, amodal_outs, modal_outs, prior_boxes, moved)
 
-    def _move_boxes(self, t: int, image: torch.Tensor, groups: list[Group]) -> dict[int, tuple]:
+    def _move_boxes(self, t: int, greys: tuple | None, groups: list[Group]) -> dict[int, tuple]:
         """With ``motion``: each started object's box moved by optical flow from the last step's frame to this one
-        (motion.py; with ``shape``, like its last mask where shape_flow.py trusts that move), so its Mspec and crop
-        are where the object is now; returns {id(group): (boxes, BoxFlow's trusted, mask moves or None)}."""
-        if self.flow is None:
+        (with ``shape``, like its last mask where shape_flow.py trusts that move, else by motion.py's box flow),
+        so its Mspec and crop are where the object is now; returns {id(group): (boxes, flow trusted, mask moves
+        or None)}."""
+        if greys is None:
             return {}
-        grey, moved = gray_frame(image), {}
-        fine = None if self.shape is None else gray_frame(image, self.shape.settings.max_side)
+        (grey, fine), moved = greys, {}
         for g in groups:
             last, g.seen = g.seen, (t, grey, fine)  # kept in snapshots, so a restored sweep moves boxes alike
             if g.frame == t or last is None or abs(t - last[0]) != 1:
                 continue
-            before = g.boxes
-            boxes, trusted = self.flow.move(last[1], grey, before)
-            g.boxes = torch.where(trusted[:, None], boxes.to(before.dtype), before)
-            moves = None
+            before, moves = g.boxes, None
             if (
                 self.shape is not None
                 and g.shapes is not None
@@ -313,7 +320,13 @@ class Propagation:
                 and self._cond(g, t) is None
             ):
                 moves = self.shape.moves(last[2], fine, g.shapes)  # each last mask moved with its pixels
+            # box flow (corners inside each box) for the objects whose mask move is not trusted
+            shaped = [m is not None for m in moves or [None] * len(before)]
+            boxes, trusted = self.flow.move(last[1], grey, before, skip=shaped)
+            g.boxes = torch.where(trusted[:, None], boxes.to(before.dtype), before)
+            if moves is not None:
                 g.boxes = self.shape.boxes(before, moves, g.boxes)
+                trusted = trusted | torch.tensor(shaped)
             moved[id(g)] = (g.boxes, trusted, moves)  # g.boxes is replaced, never changed in place
         return moved
 

@@ -168,12 +168,17 @@ class TrackingRun:
         self.stop = StopAtFrameBoundary()
         self.step_masks = StepMasks(self.hw, self.timings)
 
-    def _prepare(self, frame: np.ndarray) -> torch.Tensor:
-        return frames_to_input(frame, None if self.search else self.size, self.device)
+    def _prefetched(
+        self, frames: Iterable[np.ndarray], sweep: Propagation
+    ) -> Iterator[tuple[np.ndarray, tuple[torch.Tensor, tuple | None]]]:
+        """(frame, (model input, the sweep's grey flow frames)) pairs, decoded and prepared in a thread ahead of
+        the model (io/prefetch.py)."""
 
-    def _prefetched(self, frames: Iterable[np.ndarray]) -> Iterator[tuple[np.ndarray, torch.Tensor]]:
-        """(frame, model input) pairs, decoded and prepared in a thread ahead of the model (io/prefetch.py)."""
-        prefetch = Prefetch(frames, self._prepare)
+        def prepare(frame: np.ndarray) -> tuple[torch.Tensor, tuple | None]:
+            image = frames_to_input(frame, None if self.search else self.size, self.device)
+            return image, sweep.flow_frames(image)
+
+        prefetch = Prefetch(frames, prepare)
         try:
             yield from _timed(prefetch, self.timings)
         finally:
@@ -195,10 +200,10 @@ class TrackingRun:
         sweep = Propagation(self.model, later, num_frames=self.end - self.start, reverse=True, **self.options)
         self.propagations.append(sweep)
         top = self.backward_frames - 1
-        frames = self._prefetched(self.source.reverse_frames(self.start, self.start + top + 1))
+        frames = self._prefetched(self.source.reverse_frames(self.start, self.start + top + 1), sweep)
         with contextlib.closing(frames):
-            for t, (_, image) in zip(range(top, -1, -1), frames, strict=False):
-                steps = [s for s in sweep.step(t, image) if self._prompt_frame(s.obj_id) > t]
+            for t, (_, prepared) in zip(range(top, -1, -1), frames, strict=False):
+                steps = [s for s in sweep.step(t, *prepared) if self._prompt_frame(s.obj_id) > t]
                 if steps:
                     store[t] = {
                         obj_id: entry for obj_id, (entry, _) in self.step_masks.object_frames(steps).items()
@@ -213,7 +218,7 @@ class TrackingRun:
         sweep = Propagation(self.model, self.prompts, num_frames=self.end - self.start, **self.options)
         self.propagations.append(sweep)
         ids = [p.obj_id for p in self.prompts]
-        frames = self._prefetched(self.source.frames(self.start, self.end))
+        frames = self._prefetched(self.source.frames(self.start, self.end), sweep)
         try:
             with contextlib.closing(frames):
                 self._forward_frames(sweep, ids, frames, store)
@@ -245,8 +250,8 @@ class TrackingRun:
         with ThreadPoolExecutor(1, thread_name_prefix="masks") as pool:
             pending = None
             try:
-                for t, (frame, image) in enumerate(frames):
-                    steps = sweep.step(t, image) if sweep.active(t) else []
+                for t, (frame, prepared) in enumerate(frames):
+                    steps = sweep.step(t, *prepared) if sweep.active(t) else []
                     if pending is not None:
                         done, pending = pending, None
                         self._finish_frame(ids, store, *done)

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from amodal_vos.model.transforms import frames_to_input
-from amodal_vos.tracking.motion import BoxFlow, FlowFrame, box_iou, gray_frame
+from amodal_vos.tracking.motion import BoxFlow, FlowFrame, box_iou, gray_frame, gray_frames
 from amodal_vos.tracking.propagation import Propagation
 
 from .test_propagation import box_prompt, spec_rect, spy  # noqa: F401  (spy is a fixture)
@@ -40,6 +40,25 @@ def test_gray_frame_undoes_the_normalisation_and_downscales_large_frames():
     assert np.abs(small.grey.astype(int) - frame.mean(axis=2)).max() <= 1
     large = grey(np.zeros((480, 640, 3), np.uint8))
     assert large.grey.shape == (240, 320) and large.scale == 0.5
+
+
+@pytest.mark.parametrize("hw", [(480, 640), (576, 768), (300, 200)])
+def test_gray_frames_equal_two_gray_frame_calls(hw):
+    """The coarse frame is read from the fine one when its step divides (640x480: every 2nd pixel) and made
+    anew when it does not (768x576: steps 2 and 3); either way it equals gray_frame at that side."""
+    image = frames_to_input(np.random.default_rng(1).integers(0, 256, (*hw, 3)).astype(np.uint8), None)
+    coarse, fine = gray_frames(image, 320, 640)
+    for made, side in ((coarse, 320), (fine, 640)):
+        want = gray_frame(image, side)
+        assert made.scale == want.scale and np.array_equal(made.grey, want.grey)
+
+
+def test_skipped_boxes_are_neither_moved_nor_trusted():
+    boxes = torch.tensor([[30.0, 30.0, 70.0, 70.0], [30.0, 30.0, 70.0, 70.0]])
+    before, after = grey(frame_with_patch(30, 30)), grey(frame_with_patch(35, 27))
+    moved, trusted = BoxFlow().move(before, after, boxes, skip=[True, False])
+    assert trusted.tolist() == [False, True]
+    assert torch.equal(moved[0], boxes[0]) and not torch.equal(moved[1], boxes[1])
 
 
 def test_a_translated_patch_moves_its_box_by_the_same_shift():
@@ -80,7 +99,8 @@ def moving():
     return [frames_to_input(frame_with_patch(30 + 4 * t, 30 + 2 * t), SIZE) for t in range(4)]
 
 
-def priors(model, images, spy, motion):  # noqa: F811
+def priors(model, images, spy, motion, ahead: bool = False):  # noqa: F811
+    """Each frame's Mspec rectangle; ``ahead``: the grey flow frames made before ``step`` (as a prefetch does)."""
     calls, script = spy
     calls.clear()
     script.update({0: [(30, 30, 70, 70)], 1: [(90, 90, 120, 120)], 2: [(38, 34, 78, 74)]})
@@ -88,7 +108,7 @@ def priors(model, images, spy, motion):  # noqa: F811
         model, [box_prompt(1, 0, [30, 30, 70, 70])], num_frames=4, visible=False, motion=motion
     )
     for t in range(4):
-        sweep.step(t, images[t])
+        sweep.step(t, images[t], sweep.flow_frames(images[t]) if ahead else None)
     return [spec_rect(p[0]) for _, p in calls]
 
 
@@ -110,6 +130,7 @@ def test_flow_moves_the_prior_and_refuses_a_box_that_jumps(model, moving, spy): 
     refused = priors(model, moving, spy, 0.5)
     assert near(refused[2], (30, 26, 86, 82))  # the jump refused: frame 1's flow box, moved again
     assert near(refused[3], (34, 28, 90, 84))  # frame 2's mask agrees with the flow and is taken, then moved
+    assert priors(model, moving, spy, 0.5, ahead=True) == refused  # grey frames made ahead: the same steps
 
 
 def test_without_memory_later_frames_are_box_prompted_like_a_prompt_frame(model, moving, spy, monkeypatch):  # noqa: F811
