@@ -57,11 +57,13 @@ class AmodalPredictor(ModelConstructors):
         prune: bool = True,
         motion: float | None = AGREE,
         shape: float | None = SHAPE_AGREE,
+        apart: float | None = None,
         memory: bool | None = None,
         description: dict | None = None,
     ) -> None:
         self.model = model.eval()
         self.visible, self.adapters, self.motion, self.shape = visible, adapters, motion, shape
+        self.apart = apart
         self.memory = uses_memory(model) if memory is None else memory
         options = {
             "adapters": adapters,
@@ -69,6 +71,7 @@ class AmodalPredictor(ModelConstructors):
             "prune": prune,
             "motion": motion,
             "shape": shape,
+            "apart": apart,
         }
         self.sweeps = Sweeps(self.model, {**options, "batch_objects": batch_objects, "memory": self.memory})
         self.description = describe(model, description)
@@ -78,7 +81,8 @@ class AmodalPredictor(ModelConstructors):
         """The same model and options as an ``AmodalTracker``."""
         return cls(
             tracker.model, visible=tracker.visible, adapters=tracker.adapters,
-            batch_objects=tracker.batch_objects, motion=tracker.motion, shape=tracker.shape, memory=tracker.memory,
+            batch_objects=tracker.batch_objects, motion=tracker.motion, shape=tracker.shape, apart=tracker.apart,
+            memory=tracker.memory,
             description=dict(tracker.description),
         )  # fmt: skip
 
@@ -234,6 +238,7 @@ class AmodalPredictor(ModelConstructors):
             "visible_pass": self.visible and self.adapters,
             "adapters": self.adapters,
             "moved_masks": self.shape if self.motion is not None else None,
+            "keep_apart": self.apart if self.motion is not None and self.shape is not None else None,
         }
         result = TrackResult(state.info, prompts, state.start, state.end, description, source=state.source)
         result.object_prompts = {

@@ -52,6 +52,7 @@ from amodal_vos.model.search import (
     square_crops,
 )
 from amodal_vos.model.transforms import box_prompt
+from amodal_vos.tracking.apart import STILL, KeepApart
 from amodal_vos.tracking.groups import Group, ModelPrompt, ObjectStep, prompt_inputs
 from amodal_vos.tracking.memory import MemoryBank, memory_horizon
 from amodal_vos.tracking.motion import MAX_SIDE, BoxFlow, box_iou, gray_frame, gray_frames
@@ -78,6 +79,7 @@ class Propagation:
         motion: float | None = None,
         memory: bool = True,
         shape: float | None = None,
+        apart: float | None = None,
     ) -> None:
         self.model, self.num_frames, self.reverse = model, int(num_frames), reverse
         self.memory = memory
@@ -88,6 +90,7 @@ class Propagation:
         self.flow = BoxFlow() if motion is not None and uses_boxes else None
         self.agree = float(motion or 0.0)
         self.shape = ShapeFlow(shape) if shape is not None and self.flow is not None else None
+        self.apart = KeepApart(apart) if apart is not None and self.shape is not None else None
         if self.search is not None and hw is None:
             raise ValueError("a search-region model needs the frame size hw")
         self.hw = hw if self.search is not None else (self.size, self.size)
@@ -373,15 +376,44 @@ class Propagation:
             run_mem_encoder=False,
         )
 
+    def _masks(self, groups, amodal_outs, moved) -> dict[int, torch.Tensor]:
+        """Each group's chosen amodal logits [n, S, S]: the model's, with ``shape`` the last masks moved with their
+        pixels where the model's disagree, with ``apart`` the last masks of objects that jumped onto another."""
+        chosen = {id(g): amodal_outs[id(g)]["pred_masks_high_res"][:, 0] for g in groups}
+        if self.shape is None:
+            return chosen
+        objects, new, last, grids = [], [], [], []
+        for g in groups:
+            grid = model_grids(g.crops, len(chosen[id(g)]), self.hw, self.size)
+            moves = moved.get(id(g), (None, None, None))[2]
+            logits = chosen[id(g)] = self.shape.choose(chosen[id(g)], g.shapes, moves, grid)
+            for i in range(len(logits)):
+                objects.append((g, i))
+                new.append(logits[i].float().cpu().numpy())
+                grids.append(grid[i])
+                past = None if g.shapes is None else g.shapes[i]
+                move = None if moves is None else moves[i]
+                last.append(
+                    None if past is None else ShapeFlow.warp(*past, STILL if move is None else move, grid[i])
+                )
+        if self.apart is not None:
+            for k in self.apart.jumped(new, last, grids):
+                g, i = objects[k]
+                new[k] = last[k]
+                chosen[id(g)] = chosen[id(g)].clone()
+                chosen[id(g)][i] = torch.from_numpy(last[k]).to(chosen[id(g)])
+        for k, (g, i) in enumerate(objects):
+            if i == 0:
+                g.shapes = []
+            g.shapes.append((new[k], grids[k]))
+        return chosen
+
     def _collect(self, groups, amodal_outs, modal_outs, prior_boxes, moved) -> list[ObjectStep]:
         steps, offset = [], 0
+        chosen = self._masks(groups, amodal_outs, moved)
         for g in groups:
             out = amodal_outs[id(g)]
-            logits = out["pred_masks_high_res"][:, 0]
-            if self.shape is not None:  # the last masks moved with their pixels, where the model's disagree
-                grids = model_grids(g.crops, len(logits), self.hw, self.size)
-                logits = self.shape.choose(logits, g.shapes, moved.get(id(g), (None, None, None))[2], grids)
-                g.shapes = [(logits[i].float().cpu().numpy(), grids[i]) for i in range(len(logits))]
+            logits = chosen[id(g)]
             scores = torch.sigmoid(out["object_score_logits"].float()).reshape(-1).tolist()
             ious = (
                 out["ious"].float().amax(dim=1).tolist()

@@ -138,6 +138,7 @@ class TrackingRun:
         batch_objects: bool = True,
         motion: float | None = None,
         shape: float | None = None,
+        apart: float | None = None,
         memory: bool = True,
         on_frame: Callable[[FrameEvent], None] | None = None,
         allow_truncated: bool = False,
@@ -157,6 +158,7 @@ class TrackingRun:
             "batch_objects": batch_objects,
             "motion": motion,
             "shape": shape,
+            "apart": apart,
             "memory": memory,
         }
         self.timings = Timings()

@@ -76,6 +76,8 @@ class AmodalTracker(ModelConstructors):
     the flow's box is refused as the next prior (None: priors come from the last prediction alone).
     ``shape`` (with motion): each object's last mask, moved by the flow of its own pixels, replaces a new mask that
     overlaps it at IoU below this value (None: masks come from the model alone; see shape_flow.py).
+    ``apart`` (with shape; off by default, apart.APART = 0.7 is the measured setting): where two objects' new masks
+    overlap at this IoU or more while their last ones did not, the one that jumped keeps its last mask (apart.py).
     ``memory=False``: no memory bank; every later frame is segmented from its prior box like a prompt frame
     (default: the model config's ``track_memory``)."""
 
@@ -88,12 +90,13 @@ class AmodalTracker(ModelConstructors):
         batch_objects: bool = True,
         motion: float | None = AGREE,
         shape: float | None = SHAPE_AGREE,
+        apart: float | None = None,
         memory: bool | None = None,
         description: dict | None = None,
     ) -> None:
         self.model = model.eval()
         self.visible, self.adapters, self.batch_objects = visible, adapters, batch_objects
-        self.motion, self.shape = motion, shape
+        self.motion, self.shape, self.apart = motion, shape, apart
         self.memory = uses_memory(model) if memory is None else memory
         self.description = describe(model, description)
         self.last_run: TrackingRun | None = None
@@ -141,6 +144,7 @@ class AmodalTracker(ModelConstructors):
             "visible_pass": bool(visible and self.adapters),
             "adapters": self.adapters,
             "moved_masks": self.shape if self.motion is not None else None,
+            "keep_apart": self.apart if self.motion is not None and self.shape is not None else None,
         }
         result = TrackResult(source.info, prompts, start, end, description, source=source)
         outputs = Outputs(
@@ -157,7 +161,8 @@ class AmodalTracker(ModelConstructors):
         run = TrackingRun(
             self.model, source, prompts, start, end, outputs, result,
             adapters=self.adapters, visible=visible, prune=prune, batch_objects=self.batch_objects, on_frame=callback,
-            motion=self.motion, shape=self.shape, memory=self.memory, allow_truncated=allow_truncated,
+            motion=self.motion, shape=self.shape, apart=self.apart, memory=self.memory,
+            allow_truncated=allow_truncated,
         )  # fmt: skip
         self.last_run = run
         try:

@@ -32,13 +32,15 @@ def test_track_writes_overlay_and_masks(clip, small_yaml, tmp_path):
     assert len(doc["frames"]) == 16 and "RANDOM weights" in result.stderr
     assert "tracked 2 object(s) over 16 frame(s)" in result.stdout
     assert doc["model"]["moved_masks"] == 0.8  # the tracker's default shape setting, recorded
+    assert doc["model"]["keep_apart"] is None  # and its apart setting (off by default)
 
 
 def test_no_moved_masks_turns_the_mask_motion_off_and_says_so(clip, small_yaml, tmp_path):
     result = invoke("track", clip[0], "--box", "5,20,25,25", "--config", small_yaml, "-o", tmp_path / "out.mp4",
                     "--max-frames", 4, "-q", "--no-moved-masks")  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert json.loads((tmp_path / "out.json").read_text())["model"]["moved_masks"] is None
+    model = json.loads((tmp_path / "out.json").read_text())["model"]
+    assert model["moved_masks"] is None and model["keep_apart"] is None
 
 
 def test_segment_writes_png_overlay_and_masks(small_yaml, tmp_path):
