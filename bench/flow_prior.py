@@ -8,7 +8,9 @@ their standard error, as in bench/search_sweep.py.
 
 ``--setting shape`` varies the tracker's ``shape`` instead (motion at the trackers' default): each object's last
 mask, moved by the flow of its own pixels (tracking/shape_flow.py), replaces a new mask that overlaps it at IoU below
-the value ("off": masks from the model alone).
+the value ("off": masks from the model alone). ``--setting apart`` varies ``apart`` (tracking/apart.py, moved masks on):
+where two objects' new masks overlap at IoU >= the value while their last ones did not, the one that jumped keeps its
+last mask; each row's label then also gives the frames with a collapsed pair (IoU > 0.7) of the frames with 2+ objects.
 
     OMP_NUM_THREADS=1 python bench/flow_prior.py --checkpoint amodal_vos/weights/default.safetensors
     OMP_NUM_THREADS=1 python bench/flow_prior.py --checkpoint amodal_vos/weights/default.safetensors \
@@ -49,6 +51,11 @@ def propagation_setting(key: str, value: float | None):
         Propagation.__init__ = init
 
 
+def collapses(run: dict) -> str:
+    """ " (collapse N/M)": frames with a pair of masks at IoU > 0.7, of the frames with two or more objects."""
+    return f" (collapse {run['collapse_frames']}/{run['multi_object_frames']})"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--checkpoint", required=True)
@@ -56,20 +63,28 @@ def main() -> None:
     ap.add_argument("--sets", nargs="+", default=["long", "realistic", "short"])
     ap.add_argument("--values", nargs="+", type=float, default=[0.0, 0.3, 0.5])
     ap.add_argument(
-        "--setting", choices=["motion", "shape"], default="motion", help="the Propagation setting varied"
+        "--setting",
+        choices=["motion", "shape", "apart"],
+        default="motion",
+        help="the Propagation setting varied",
     )
     args = ap.parse_args()
     model = bench_model(args.checkpoint)
-    label = "flow, refuse below IoU" if args.setting == "motion" else "moved mask, replace below IoU"
+    label = {
+        "motion": "flow, refuse below IoU",
+        "shape": "moved mask, replace below IoU",
+        "apart": "keep apart, collapse at IoU",
+    }[args.setting]
     print(paired_header(args.setting))
     for name in args.sets:
         clips = bench_clips(name, args.num_clips)
         with propagation_setting(args.setting, None):
             base = run_set(model, clips, name)
-        print(paired_row("off", base, base), flush=True)
+        print(paired_row(f"off{collapses(base)}", base, base), flush=True)
         for value in args.values:
             with propagation_setting(args.setting, value):
-                print(paired_row(f"{label} {value:g}", run_set(model, clips, name), base), flush=True)
+                run = run_set(model, clips, name)
+            print(paired_row(f"{label} {value:g}{collapses(run)}", run, base), flush=True)
 
 
 if __name__ == "__main__":
