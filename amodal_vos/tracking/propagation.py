@@ -391,8 +391,8 @@ class Propagation:
                 objects.append((g, i))
                 new.append(logits[i].float().cpu().numpy())
                 grids.append(grid[i])
-                past = None if g.shapes is None else g.shapes[i]
-                move = None if moves is None else moves[i]
+                past = None if g.shapes is None or self.apart is None else g.shapes[i]
+                move = None if moves is None else moves[i]  # the last mask where it is now, for ``apart``
                 last.append(
                     None if past is None else ShapeFlow.warp(*past, STILL if move is None else move, grid[i])
                 )
