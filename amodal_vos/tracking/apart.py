@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from amodal_vos.tracking.shape_flow import ShapeFlow
+from amodal_vos.tracking.shape_flow import STILL, ShapeFlow
 
 APART = (
     0.7  # the measured ``apart`` (the trackers' default is off): new masks at this IoU or more are a collapse
 )
-STILL = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])  # the move of a last mask that flow did not move
 
 
 def resample(logits: np.ndarray, grid_from: np.ndarray, grid_to: np.ndarray) -> np.ndarray:

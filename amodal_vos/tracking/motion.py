@@ -59,7 +59,7 @@ def gray_frames(image: torch.Tensor, coarse: int, fine: int) -> tuple[FlowFrame,
     """``gray_frame`` at two longer sides; the coarse one is every k-th pixel of the fine one when its step is a
     multiple of the fine step (the same pixels, read once)."""
     big = gray_frame(image, fine)
-    step, k = flow_step(image.shape[-2:], coarse), round(1 / big.scale)
+    step, k = flow_step(image.shape[-2:], coarse), flow_step(image.shape[-2:], fine)
     if step % k:
         return gray_frame(image, coarse), big
     grey = np.ascontiguousarray(big.grey[:: step // k, :: step // k])

@@ -41,7 +41,7 @@ from amodal_vos.tracking.result import TrackResult
 from amodal_vos.tracking.shape_flow import SHAPE_AGREE
 from amodal_vos.tracking.state import FrameResult, ObjectState, PredictorState
 from amodal_vos.tracking.sweeps import LIVE_FRAMES, InputEnded, Sweeps
-from amodal_vos.tracking.tracker import as_source, frame_range
+from amodal_vos.tracking.tracker import as_source, flow_settings, frame_range
 
 
 class AmodalPredictor(ModelConstructors):
@@ -237,8 +237,7 @@ class AmodalPredictor(ModelConstructors):
             **self.description,
             "visible_pass": self.visible and self.adapters,
             "adapters": self.adapters,
-            "moved_masks": self.shape if self.motion is not None else None,
-            "keep_apart": self.apart if self.motion is not None and self.shape is not None else None,
+            **flow_settings(self.motion, self.shape, self.apart),
         }
         result = TrackResult(state.info, prompts, state.start, state.end, description, source=state.source)
         result.object_prompts = {

@@ -52,11 +52,11 @@ from amodal_vos.model.search import (
     square_crops,
 )
 from amodal_vos.model.transforms import box_prompt
-from amodal_vos.tracking.apart import STILL, KeepApart
+from amodal_vos.tracking.apart import KeepApart
 from amodal_vos.tracking.groups import Group, ModelPrompt, ObjectStep, prompt_inputs
 from amodal_vos.tracking.memory import MemoryBank, memory_horizon
 from amodal_vos.tracking.motion import MAX_SIDE, BoxFlow, box_iou, gray_frame, gray_frames
-from amodal_vos.tracking.shape_flow import ShapeFlow, model_grids
+from amodal_vos.tracking.shape_flow import STILL, ShapeFlow, model_grids
 
 __all__ = ["ModelPrompt", "ObjectStep", "Propagation"]
 

@@ -24,6 +24,7 @@ from amodal_vos.tracking.motion import FlowFrame, corners_in_box, follow
 SHAPE_AGREE = (
     0.8  # the trackers' default ``shape``: a new mask below this IoU with the moved last mask is replaced
 )
+STILL = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])  # the move of a last mask that flow did not move
 
 
 def model_grid(crop: torch.Tensor | None, hw: tuple[int, int], size: int) -> np.ndarray:

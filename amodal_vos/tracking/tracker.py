@@ -68,6 +68,13 @@ def as_source(video: VideoLike) -> FrameSource:
     return open_video(video)
 
 
+def flow_settings(motion: float | None, shape: float | None, apart: float | None) -> dict:
+    """The mask-flow settings as a run takes them, for the masks JSON: ``shape`` only acts with ``motion``, and
+    ``apart`` only with both."""
+    moved = shape if motion is not None else None
+    return {"moved_masks": moved, "keep_apart": apart if moved is not None else None}
+
+
 class AmodalTracker(ModelConstructors):
     """Tracks prompted objects through a video with an AmodalSAM2 model. ``visible`` runs the modal pass (visible
     and occluded parts; about doubles the cost); ``adapters=False`` bypasses the adapters (plain SAM-2 tracking);
@@ -143,8 +150,7 @@ class AmodalTracker(ModelConstructors):
             **self.description,
             "visible_pass": bool(visible and self.adapters),
             "adapters": self.adapters,
-            "moved_masks": self.shape if self.motion is not None else None,
-            "keep_apart": self.apart if self.motion is not None and self.shape is not None else None,
+            **flow_settings(self.motion, self.shape, self.apart),
         }
         result = TrackResult(source.info, prompts, start, end, description, source=source)
         outputs = Outputs(
