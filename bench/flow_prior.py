@@ -11,10 +11,15 @@ mask, moved by the flow of its own pixels (tracking/shape_flow.py), replaces a n
 the value ("off": masks from the model alone). ``--setting apart`` varies ``apart`` (tracking/apart.py, moved masks on):
 where two objects' new masks overlap at IoU >= the value while their last ones did not, the one that jumped keeps its
 last mask; each row's label then also gives the frames with a collapsed pair (IoU > 0.7) of the frames with 2+ objects.
+``--setting strays`` varies ``strays`` (tracking/strays.py, moved masks on): a part of a new mask, other than its
+largest, with at least the value's share on another object's new mask (and more on the others' last masks than on
+its own) is removed; collapsed pairs are given as for ``apart``.
 
     OMP_NUM_THREADS=1 python bench/flow_prior.py --checkpoint amodal_vos/weights/default.safetensors
     OMP_NUM_THREADS=1 python bench/flow_prior.py --checkpoint amodal_vos/weights/default.safetensors \
         --setting shape --values 0.8 2
+    OMP_NUM_THREADS=1 python bench/flow_prior.py --checkpoint amodal_vos/weights/default.safetensors \
+        --setting strays --values 0.8 0.5
 """
 
 from __future__ import annotations
@@ -64,7 +69,7 @@ def main() -> None:
     ap.add_argument("--values", nargs="+", type=float, default=[0.0, 0.3, 0.5])
     ap.add_argument(
         "--setting",
-        choices=["motion", "shape", "apart"],
+        choices=["motion", "shape", "apart", "strays"],
         default="motion",
         help="the Propagation setting varied",
     )
@@ -74,6 +79,7 @@ def main() -> None:
         "motion": "flow, refuse below IoU",
         "shape": "moved mask, replace below IoU",
         "apart": "keep apart, collapse at IoU",
+        "strays": "drop stray parts, share on others",
     }[args.setting]
     print(paired_header(args.setting))
     for name in args.sets:

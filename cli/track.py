@@ -113,7 +113,8 @@ OUT.partial.mp4 / OUT.partial.json). A truncated video is an error unless --allo
     "--no-moved-masks",
     is_flag=True,
     help="Masks from the model alone: do not keep each object's last mask moved with its pixels where the new one "
-    "disagrees (about 3 ms less per object and frame; tracks hold less).",
+    "disagrees, and do not drop the parts of a mask that lie on another object (about 3 ms less per object and "
+    "frame; tracks hold less).",
 )
 @model_options
 def track(

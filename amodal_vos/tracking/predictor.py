@@ -40,6 +40,7 @@ from amodal_vos.tracking.prompts import Prompt, check_prompts
 from amodal_vos.tracking.result import TrackResult
 from amodal_vos.tracking.shape_flow import SHAPE_AGREE
 from amodal_vos.tracking.state import FrameResult, ObjectState, PredictorState
+from amodal_vos.tracking.strays import STRAYS
 from amodal_vos.tracking.sweeps import LIVE_FRAMES, InputEnded, Sweeps
 from amodal_vos.tracking.tracker import as_source, flow_settings, frame_range
 
@@ -58,12 +59,13 @@ class AmodalPredictor(ModelConstructors):
         motion: float | None = AGREE,
         shape: float | None = SHAPE_AGREE,
         apart: float | None = None,
+        strays: float | None = STRAYS,
         memory: bool | None = None,
         description: dict | None = None,
     ) -> None:
         self.model = model.eval()
         self.visible, self.adapters, self.motion, self.shape = visible, adapters, motion, shape
-        self.apart = apart
+        self.apart, self.strays = apart, strays
         self.memory = uses_memory(model) if memory is None else memory
         options = {
             "adapters": adapters,
@@ -72,6 +74,7 @@ class AmodalPredictor(ModelConstructors):
             "motion": motion,
             "shape": shape,
             "apart": apart,
+            "strays": strays,
         }
         self.sweeps = Sweeps(self.model, {**options, "batch_objects": batch_objects, "memory": self.memory})
         self.description = describe(model, description)
@@ -82,7 +85,7 @@ class AmodalPredictor(ModelConstructors):
         return cls(
             tracker.model, visible=tracker.visible, adapters=tracker.adapters,
             batch_objects=tracker.batch_objects, motion=tracker.motion, shape=tracker.shape, apart=tracker.apart,
-            memory=tracker.memory,
+            strays=tracker.strays, memory=tracker.memory,
             description=dict(tracker.description),
         )  # fmt: skip
 
@@ -237,7 +240,7 @@ class AmodalPredictor(ModelConstructors):
             **self.description,
             "visible_pass": self.visible and self.adapters,
             "adapters": self.adapters,
-            **flow_settings(self.motion, self.shape, self.apart),
+            **flow_settings(self.motion, self.shape, self.apart, self.strays),
         }
         result = TrackResult(state.info, prompts, state.start, state.end, description, source=state.source)
         result.object_prompts = {

@@ -57,6 +57,7 @@ from amodal_vos.tracking.groups import Group, ModelPrompt, ObjectStep, prompt_in
 from amodal_vos.tracking.memory import MemoryBank, memory_horizon
 from amodal_vos.tracking.motion import MAX_SIDE, BoxFlow, box_iou, gray_frame, gray_frames
 from amodal_vos.tracking.shape_flow import STILL, ShapeFlow, model_grids
+from amodal_vos.tracking.strays import DropStrays
 
 __all__ = ["ModelPrompt", "ObjectStep", "Propagation"]
 
@@ -80,6 +81,7 @@ class Propagation:
         memory: bool = True,
         shape: float | None = None,
         apart: float | None = None,
+        strays: float | None = None,
     ) -> None:
         self.model, self.num_frames, self.reverse = model, int(num_frames), reverse
         self.memory = memory
@@ -91,6 +93,7 @@ class Propagation:
         self.agree = float(motion or 0.0)
         self.shape = ShapeFlow(shape) if shape is not None and self.flow is not None else None
         self.apart = KeepApart(apart) if apart is not None and self.shape is not None else None
+        self.strays = DropStrays(strays) if strays is not None and self.shape is not None else None
         if self.search is not None and hw is None:
             raise ValueError("a search-region model needs the frame size hw")
         self.hw = hw if self.search is not None else (self.size, self.size)
@@ -378,7 +381,8 @@ class Propagation:
 
     def _masks(self, groups, amodal_outs, moved) -> dict[int, torch.Tensor]:
         """Each group's chosen amodal logits [n, S, S]: the model's, with ``shape`` the last masks moved with their
-        pixels where the model's disagree, with ``apart`` the last masks of objects that jumped onto another."""
+        pixels where the model's disagree, with ``apart`` the last masks of objects that jumped onto another, with
+        ``strays`` without the parts that lie on another object."""
         chosen = {id(g): amodal_outs[id(g)]["pred_masks_high_res"][:, 0] for g in groups}
         if self.shape is None:
             return chosen
@@ -391,17 +395,20 @@ class Propagation:
                 objects.append((g, i))
                 new.append(logits[i].float().cpu().numpy())
                 grids.append(grid[i])
-                past = None if g.shapes is None or self.apart is None else g.shapes[i]
-                move = None if moves is None else moves[i]  # the last mask where it is now, for ``apart``
+                judged = self.apart is not None or self.strays is not None
+                past = None if g.shapes is None or not judged else g.shapes[i]
+                move = None if moves is None else moves[i]  # the last mask where it is now
                 last.append(
                     None if past is None else ShapeFlow.warp(*past, STILL if move is None else move, grid[i])
                 )
-        if self.apart is not None:
-            for k in self.apart.jumped(new, last, grids):
-                g, i = objects[k]
-                new[k] = last[k]
-                chosen[id(g)] = chosen[id(g)].clone()
-                chosen[id(g)][i] = torch.from_numpy(last[k]).to(chosen[id(g)])
+        jumped = [] if self.apart is None else self.apart.jumped(new, last, grids)
+        for k in jumped:
+            new[k] = last[k]
+        changed = [] if self.strays is None else self.strays.clean(new, last, grids)
+        for k in sorted(set(changed) | set(jumped)):
+            g, i = objects[k]
+            chosen[id(g)] = chosen[id(g)].clone()
+            chosen[id(g)][i] = torch.from_numpy(new[k]).to(chosen[id(g)])
         for k, (g, i) in enumerate(objects):
             if i == 0:
                 g.shapes = []

@@ -139,6 +139,7 @@ class TrackingRun:
         motion: float | None = None,
         shape: float | None = None,
         apart: float | None = None,
+        strays: float | None = None,
         memory: bool = True,
         on_frame: Callable[[FrameEvent], None] | None = None,
         allow_truncated: bool = False,
@@ -159,6 +160,7 @@ class TrackingRun:
             "motion": motion,
             "shape": shape,
             "apart": apart,
+            "strays": strays,
             "memory": memory,
         }
         self.timings = Timings()

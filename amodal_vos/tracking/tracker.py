@@ -32,6 +32,7 @@ from amodal_vos.tracking.prompts import Prompt, check_prompts
 from amodal_vos.tracking.result import TrackResult
 from amodal_vos.tracking.run import FrameEvent, Timings, TrackingRun
 from amodal_vos.tracking.shape_flow import SHAPE_AGREE
+from amodal_vos.tracking.strays import STRAYS
 
 VideoLike = str | Path | FrameSource | np.ndarray
 PromptsLike = Prompt | Sequence[Prompt | Sequence[float]]
@@ -68,11 +69,17 @@ def as_source(video: VideoLike) -> FrameSource:
     return open_video(video)
 
 
-def flow_settings(motion: float | None, shape: float | None, apart: float | None) -> dict:
+def flow_settings(
+    motion: float | None, shape: float | None, apart: float | None, strays: float | None
+) -> dict:
     """The mask-flow settings as a run takes them, for the masks JSON: ``shape`` only acts with ``motion``, and
-    ``apart`` only with both."""
+    ``apart`` and ``strays`` only with both."""
     moved = shape if motion is not None else None
-    return {"moved_masks": moved, "keep_apart": apart if moved is not None else None}
+    return {
+        "moved_masks": moved,
+        "keep_apart": apart if moved is not None else None,
+        "drop_strays": strays if moved is not None else None,
+    }
 
 
 class AmodalTracker(ModelConstructors):
@@ -85,6 +92,8 @@ class AmodalTracker(ModelConstructors):
     overlaps it at IoU below this value (None: masks come from the model alone; see shape_flow.py).
     ``apart`` (with shape; off by default, apart.APART = 0.7 is the measured setting): where two objects' new masks
     overlap at this IoU or more while their last ones did not, the one that jumped keeps its last mask (apart.py).
+    ``strays`` (with shape): a part of an object's new mask, other than its largest, with at least this share on
+    another object's new mask, and more of it on the others' last masks than on its own, is removed (strays.py).
     ``memory=False``: no memory bank; every later frame is segmented from its prior box like a prompt frame
     (default: the model config's ``track_memory``)."""
 
@@ -98,12 +107,13 @@ class AmodalTracker(ModelConstructors):
         motion: float | None = AGREE,
         shape: float | None = SHAPE_AGREE,
         apart: float | None = None,
+        strays: float | None = STRAYS,
         memory: bool | None = None,
         description: dict | None = None,
     ) -> None:
         self.model = model.eval()
         self.visible, self.adapters, self.batch_objects = visible, adapters, batch_objects
-        self.motion, self.shape, self.apart = motion, shape, apart
+        self.motion, self.shape, self.apart, self.strays = motion, shape, apart, strays
         self.memory = uses_memory(model) if memory is None else memory
         self.description = describe(model, description)
         self.last_run: TrackingRun | None = None
@@ -150,7 +160,7 @@ class AmodalTracker(ModelConstructors):
             **self.description,
             "visible_pass": bool(visible and self.adapters),
             "adapters": self.adapters,
-            **flow_settings(self.motion, self.shape, self.apart),
+            **flow_settings(self.motion, self.shape, self.apart, self.strays),
         }
         result = TrackResult(source.info, prompts, start, end, description, source=source)
         outputs = Outputs(
@@ -167,7 +177,7 @@ class AmodalTracker(ModelConstructors):
         run = TrackingRun(
             self.model, source, prompts, start, end, outputs, result,
             adapters=self.adapters, visible=visible, prune=prune, batch_objects=self.batch_objects, on_frame=callback,
-            motion=self.motion, shape=self.shape, apart=self.apart, memory=self.memory,
+            motion=self.motion, shape=self.shape, apart=self.apart, strays=self.strays, memory=self.memory,
             allow_truncated=allow_truncated,
         )  # fmt: skip
         self.last_run = run

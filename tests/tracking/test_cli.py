@@ -33,6 +33,7 @@ def test_track_writes_overlay_and_masks(clip, small_yaml, tmp_path):
     assert "tracked 2 object(s) over 16 frame(s)" in result.stdout
     assert doc["model"]["moved_masks"] == 0.8  # the tracker's default shape setting, recorded
     assert doc["model"]["keep_apart"] is None  # and its apart setting (off by default)
+    assert doc["model"]["drop_strays"] == 0.8  # and its strays setting
 
 
 def test_no_moved_masks_turns_the_mask_motion_off_and_says_so(clip, small_yaml, tmp_path):
@@ -40,7 +41,7 @@ def test_no_moved_masks_turns_the_mask_motion_off_and_says_so(clip, small_yaml, 
                     "--max-frames", 4, "-q", "--no-moved-masks")  # fmt: skip
     assert result.exit_code == 0, result.output
     model = json.loads((tmp_path / "out.json").read_text())["model"]
-    assert model["moved_masks"] is None and model["keep_apart"] is None
+    assert model["moved_masks"] is None and model["keep_apart"] is None and model["drop_strays"] is None
 
 
 def test_segment_writes_png_overlay_and_masks(small_yaml, tmp_path):
