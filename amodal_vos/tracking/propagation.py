@@ -18,6 +18,8 @@ flow's box is kept), so one wrong mask does not carry the prior away. Boxes with
 With ``shape`` as well (the trackers' default), each object's last mask is moved by the flow of its own pixels
 (shape_flow.py): where that move is trusted it gives the object's box, and it replaces a new mask that overlaps it at
 IoU below ``shape``, so a mask that jumps off its object, shrinks or vanishes while the object is followed does not.
+With ``strays`` (strays.py) a piece of a new mask that lies on another object's mask is then removed, so its box does
+not spread over the neighbour; with ``apart`` (apart.py) an object whose mask jumped onto another's keeps its last.
 
 Without memory (``memory=False``): every later frame is segmented like a prompt frame, from its prior box as a box
 prompt (with Mspec and crop as usual) and an empty memory bank; no memory is encoded or kept. Measured in
