@@ -389,6 +389,9 @@ class Propagation:
         if self.shape is None:
             return chosen
         objects, new, last, grids = [], [], [], []
+        # the last masks where they are now, for the rules that compare objects (pairs: two objects or more)
+        pairs = sum(len(logits) for logits in chosen.values()) > 1
+        judged = pairs and (self.apart is not None or self.strays is not None)
         for g in groups:
             grid = model_grids(g.crops, len(chosen[id(g)]), self.hw, self.size)
             moves = moved.get(id(g), (None, None, None))[2]
@@ -397,9 +400,8 @@ class Propagation:
                 objects.append((g, i))
                 new.append(logits[i].float().cpu().numpy())
                 grids.append(grid[i])
-                judged = self.apart is not None or self.strays is not None
                 past = None if g.shapes is None or not judged else g.shapes[i]
-                move = None if moves is None else moves[i]  # the last mask where it is now
+                move = None if moves is None else moves[i]
                 last.append(
                     None if past is None else ShapeFlow.warp(*past, STILL if move is None else move, grid[i])
                 )

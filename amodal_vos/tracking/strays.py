@@ -36,7 +36,7 @@ class DropStrays:
         against the others' masks before any part is dropped (the order of objects does not matter)."""
         if len(new) < 2:
             return []
-        given = [n.copy() for n in new]
+        given = list(new)  # entries of ``new`` are replaced below, never changed in place
         changed = []
         for a, logits in enumerate(given):
             count, parts = cv2.connectedComponents((logits > 0).astype(np.uint8), connectivity=8)
