@@ -13,13 +13,17 @@ where two objects' new masks overlap at IoU >= the value while their last ones d
 last mask; each row's label then also gives the frames with a collapsed pair (IoU > 0.7) of the frames with 2+ objects.
 ``--setting strays`` varies ``strays`` (tracking/strays.py, moved masks on): a part of a new mask, other than its
 largest, with at least the value's share on another object's new mask (and more on the others' last masks than on
-its own) is removed; collapsed pairs are given as for ``apart``.
+its own) is removed; collapsed pairs are given as for ``apart``. ``--setting views --values 1`` turns the prompt
+views on (tracking/prompt_views.py: each box prompt's frame also segmented from a wider and a mirrored crop, the mask
+whose box fits the prompt box best kept); the label then also gives the box-prompted frames' modal IoU.
 
     OMP_NUM_THREADS=1 python bench/flow_prior.py --checkpoint amodal_vos/weights/default.safetensors
     OMP_NUM_THREADS=1 python bench/flow_prior.py --checkpoint amodal_vos/weights/default.safetensors \
         --setting shape --values 0.8 2
     OMP_NUM_THREADS=1 python bench/flow_prior.py --checkpoint amodal_vos/weights/default.safetensors \
         --setting strays --values 0.8 0.5
+    OMP_NUM_THREADS=1 python bench/flow_prior.py --checkpoint amodal_vos/weights/default.safetensors \
+        --setting views --values 1
 """
 
 from __future__ import annotations
@@ -61,6 +65,11 @@ def collapses(run: dict) -> str:
     return f" (collapse {run['collapse_frames']}/{run['multi_object_frames']})"
 
 
+def prompt_iou(run: dict) -> str:
+    """ " (prompt frame N)": modal IoU on the box-prompted frames."""
+    return f" (prompt frame {run['modal_prompted']:.1f})"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--checkpoint", required=True)
@@ -69,7 +78,7 @@ def main() -> None:
     ap.add_argument("--values", nargs="+", type=float, default=[0.0, 0.3, 0.5])
     ap.add_argument(
         "--setting",
-        choices=["motion", "shape", "apart", "strays"],
+        choices=["motion", "shape", "apart", "strays", "views"],
         default="motion",
         help="the Propagation setting varied",
     )
@@ -80,17 +89,19 @@ def main() -> None:
         "shape": "moved mask, replace below IoU",
         "apart": "keep apart, collapse at IoU",
         "strays": "drop stray parts, share on others",
+        "views": "prompt views",
     }[args.setting]
+    extra = prompt_iou if args.setting == "views" else collapses
     print(paired_header(args.setting))
     for name in args.sets:
         clips = bench_clips(name, args.num_clips)
         with propagation_setting(args.setting, None):
             base = run_set(model, clips, name)
-        print(paired_row(f"off{collapses(base)}", base, base), flush=True)
+        print(paired_row(f"off{extra(base)}", base, base), flush=True)
         for value in args.values:
             with propagation_setting(args.setting, value):
                 run = run_set(model, clips, name)
-            print(paired_row(f"{label} {value:g}{collapses(run)}", run, base), flush=True)
+            print(paired_row(f"{label} {value:g}{extra(run)}", run, base), flush=True)
 
 
 if __name__ == "__main__":

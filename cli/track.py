@@ -116,10 +116,17 @@ OUT.partial.mp4 / OUT.partial.json). A truncated video is an error unless --allo
     "disagrees, and do not drop the parts of a mask that lie on another object (about 3 ms less per object and "
     "frame; tracks hold less).",
 )
+@click.option(
+    "--no-prompt-views",
+    is_flag=True,
+    help="Segment each box prompt's frame from one crop only (by default a wider and a mirrored crop are also "
+    "tried and the mask that best fits the box is kept).",
+)
 @model_options
 def track(
     video, boxes, points, negatives, prompts_file, detections, frame, formats, no_legend, output, masks, png_dir,
-    start, end, max_frames, quiet, allow_truncated, no_moved_masks, checkpoint, config, device, no_visible, force,
+    start, end, max_frames, quiet, allow_truncated, no_moved_masks, no_prompt_views, checkpoint, config, device,
+    no_visible, force,
 ) -> None:  # fmt: skip
     """Track objects through VIDEO (a video file, a folder of JPEG/PNG frames, or an image) and predict their
     amodal masks: the whole shape of each object, including the parts hidden behind other things."""
@@ -145,6 +152,8 @@ def track(
     tracker = load_tracker(checkpoint, config, device, no_visible)
     if no_moved_masks:
         tracker.shape = None
+    if no_prompt_views:
+        tracker.views = False
     if interactive:
         track_interactive(
             tracker,

@@ -36,6 +36,7 @@ from amodal_vos.model import AmodalSAM2
 from amodal_vos.tracking.loading import ModelConstructors, describe
 from amodal_vos.tracking.memory import uses_memory
 from amodal_vos.tracking.motion import AGREE
+from amodal_vos.tracking.prompt_views import acts
 from amodal_vos.tracking.prompts import Prompt, check_prompts
 from amodal_vos.tracking.result import TrackResult
 from amodal_vos.tracking.shape_flow import SHAPE_AGREE
@@ -60,12 +61,13 @@ class AmodalPredictor(ModelConstructors):
         shape: float | None = SHAPE_AGREE,
         apart: float | None = None,
         strays: float | None = STRAYS,
+        views: bool = True,
         memory: bool | None = None,
         description: dict | None = None,
     ) -> None:
         self.model = model.eval()
         self.visible, self.adapters, self.motion, self.shape = visible, adapters, motion, shape
-        self.apart, self.strays = apart, strays
+        self.apart, self.strays, self.views = apart, strays, views
         self.memory = uses_memory(model) if memory is None else memory
         options = {
             "adapters": adapters,
@@ -75,6 +77,7 @@ class AmodalPredictor(ModelConstructors):
             "shape": shape,
             "apart": apart,
             "strays": strays,
+            "views": views,
         }
         self.sweeps = Sweeps(self.model, {**options, "batch_objects": batch_objects, "memory": self.memory})
         self.description = describe(model, description)
@@ -85,7 +88,7 @@ class AmodalPredictor(ModelConstructors):
         return cls(
             tracker.model, visible=tracker.visible, adapters=tracker.adapters,
             batch_objects=tracker.batch_objects, motion=tracker.motion, shape=tracker.shape, apart=tracker.apart,
-            strays=tracker.strays, memory=tracker.memory,
+            strays=tracker.strays, views=tracker.views, memory=tracker.memory,
             description=dict(tracker.description),
         )  # fmt: skip
 
@@ -241,6 +244,7 @@ class AmodalPredictor(ModelConstructors):
             "visible_pass": self.visible and self.adapters,
             "adapters": self.adapters,
             **flow_settings(self.motion, self.shape, self.apart, self.strays),
+            "prompt_views": acts(self.model, self.views, self.adapters, self.memory),
         }
         result = TrackResult(state.info, prompts, state.start, state.end, description, source=state.source)
         result.object_prompts = {

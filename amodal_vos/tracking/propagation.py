@@ -58,6 +58,7 @@ from amodal_vos.tracking.apart import KeepApart
 from amodal_vos.tracking.groups import Group, ModelPrompt, ObjectStep, prompt_inputs
 from amodal_vos.tracking.memory import MemoryBank, memory_horizon
 from amodal_vos.tracking.motion import MAX_SIDE, BoxFlow, box_iou, gray_frame, gray_frames
+from amodal_vos.tracking.prompt_views import PromptViews, acts
 from amodal_vos.tracking.shape_flow import STILL, ShapeFlow, model_grids
 from amodal_vos.tracking.strays import DropStrays
 
@@ -84,6 +85,7 @@ class Propagation:
         shape: float | None = None,
         apart: float | None = None,
         strays: float | None = None,
+        views: bool = False,
     ) -> None:
         self.model, self.num_frames, self.reverse = model, int(num_frames), reverse
         self.memory = memory
@@ -100,6 +102,10 @@ class Propagation:
             raise ValueError("a search-region model needs the frame size hw")
         self.hw = hw if self.search is not None else (self.size, self.size)
         self.horizon = memory_horizon(model) if prune else None
+        # the prompt frame seen several ways (prompt_views.py: memory-free search-region models with a visible token)
+        self.views = (
+            PromptViews(model, self.search, self.hw) if acts(model, views, adapters, memory) else None
+        )
         self.batch_objects = batch_objects
         by_obj: dict[int, list[ModelPrompt]] = {}
         for p in prompts:
@@ -297,6 +303,8 @@ class Propagation:
                 n = len(g.prompts)
                 amodal_outs[id(g)] = self._track(g, g.amodal, feats.take(slice(offset, offset + n)), t)
                 offset += n
+                if self.views is not None and g.frame == t and PromptViews.applies(g):
+                    self.views.refine(g, image, amodal_outs[id(g)], t, self.num_frames)
             if second_pass:
                 for g in groups:
                     if id(g) not in modal_outs:

@@ -140,6 +140,7 @@ class TrackingRun:
         shape: float | None = None,
         apart: float | None = None,
         strays: float | None = None,
+        views: bool = False,
         memory: bool = True,
         on_frame: Callable[[FrameEvent], None] | None = None,
         allow_truncated: bool = False,
@@ -161,6 +162,7 @@ class TrackingRun:
             "shape": shape,
             "apart": apart,
             "strays": strays,
+            "views": views,
             "memory": memory,
         }
         self.timings = Timings()

@@ -28,6 +28,7 @@ from amodal_vos.tracking.loading import ModelConstructors, describe
 from amodal_vos.tracking.memory import uses_memory
 from amodal_vos.tracking.motion import AGREE
 from amodal_vos.tracking.outputs import Outputs
+from amodal_vos.tracking.prompt_views import acts
 from amodal_vos.tracking.prompts import Prompt, check_prompts
 from amodal_vos.tracking.result import TrackResult
 from amodal_vos.tracking.run import FrameEvent, Timings, TrackingRun
@@ -94,6 +95,8 @@ class AmodalTracker(ModelConstructors):
     overlap at this IoU or more while their last ones did not, the one that jumped keeps its last mask (apart.py).
     ``strays`` (with shape): a part of an object's new mask, other than its largest, with at least this share on
     another object's new mask, and more of it on the others' last masks than on its own, is removed (strays.py).
+    ``views``: a box prompt's frame is also segmented from a wider and a mirrored crop, and the mask whose box agrees
+    best with the prompt box is kept (prompt_views.py; memory-free search-region models with a visible token).
     ``memory=False``: no memory bank; every later frame is segmented from its prior box like a prompt frame
     (default: the model config's ``track_memory``)."""
 
@@ -108,12 +111,13 @@ class AmodalTracker(ModelConstructors):
         shape: float | None = SHAPE_AGREE,
         apart: float | None = None,
         strays: float | None = STRAYS,
+        views: bool = True,
         memory: bool | None = None,
         description: dict | None = None,
     ) -> None:
         self.model = model.eval()
         self.visible, self.adapters, self.batch_objects = visible, adapters, batch_objects
-        self.motion, self.shape, self.apart, self.strays = motion, shape, apart, strays
+        self.motion, self.shape, self.apart, self.strays, self.views = motion, shape, apart, strays, views
         self.memory = uses_memory(model) if memory is None else memory
         self.description = describe(model, description)
         self.last_run: TrackingRun | None = None
@@ -161,6 +165,7 @@ class AmodalTracker(ModelConstructors):
             "visible_pass": bool(visible and self.adapters),
             "adapters": self.adapters,
             **flow_settings(self.motion, self.shape, self.apart, self.strays),
+            "prompt_views": acts(self.model, self.views, self.adapters, self.memory),
         }
         result = TrackResult(source.info, prompts, start, end, description, source=source)
         outputs = Outputs(
@@ -177,7 +182,8 @@ class AmodalTracker(ModelConstructors):
         run = TrackingRun(
             self.model, source, prompts, start, end, outputs, result,
             adapters=self.adapters, visible=visible, prune=prune, batch_objects=self.batch_objects, on_frame=callback,
-            motion=self.motion, shape=self.shape, apart=self.apart, strays=self.strays, memory=self.memory,
+            motion=self.motion, shape=self.shape, apart=self.apart, strays=self.strays, views=self.views,
+            memory=self.memory,
             allow_truncated=allow_truncated,
         )  # fmt: skip
         self.last_run = run

@@ -62,6 +62,9 @@ def test_default_model_tracks_a_real_video(pan_video):
     assert (src.width, src.height, src.num_frames) == (WIDTH, HEIGHT, FRAMES)
     doc = json.loads(masks.read_text())
     assert doc["model"]["checkpoint"].endswith("default.safetensors")  # the shipped model, not random weights
+    assert (
+        doc["model"]["prompt_views"] is True
+    )  # memory-free search regions: the prompt frame is seen several ways
     frames = doc["frames"]
     assert len(frames) == FRAMES
     assert all(f["objects"][0]["box"] is not None for f in frames), "the object was lost on some frame"

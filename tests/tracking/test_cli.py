@@ -13,10 +13,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from omegaconf import OmegaConf
 from PIL import Image
 
 from amodal_vos.io.shapes_video import write_shapes_video
-from amodal_vos.model import build_model, save_checkpoint
+from amodal_vos.model import build_model, load_config, save_checkpoint
 from amodal_vos.tracking.loading import load_model
 
 from .conftest import HEIGHT, WIDTH, decode_count, invoke
@@ -34,6 +35,9 @@ def test_track_writes_overlay_and_masks(clip, small_yaml, tmp_path):
     assert doc["model"]["moved_masks"] == 0.8  # the tracker's default shape setting, recorded
     assert doc["model"]["keep_apart"] is None  # and its apart setting (off by default)
     assert doc["model"]["drop_strays"] == 0.8  # and its strays setting
+    assert (
+        doc["model"]["prompt_views"] is False
+    )  # a whole-frame model with memory: the prompt views do not act
 
 
 def test_no_moved_masks_turns_the_mask_motion_off_and_says_so(clip, small_yaml, tmp_path):
@@ -42,6 +46,22 @@ def test_no_moved_masks_turns_the_mask_motion_off_and_says_so(clip, small_yaml, 
     assert result.exit_code == 0, result.output
     model = json.loads((tmp_path / "out.json").read_text())["model"]
     assert model["moved_masks"] is None and model["keep_apart"] is None and model["drop_strays"] is None
+
+
+def test_prompt_views_act_on_memory_free_search_models_and_turn_off(clip, tmp_path):
+    config = tmp_path / "search.yaml"
+    OmegaConf.save(
+        load_config(
+            "small", ["search.context=2.5", "visible_head=token", "track_memory=false"], image_size=128
+        ),
+        config,
+    )
+    for flags, expected in (((), True), (("--no-prompt-views",), False)):
+        out = tmp_path / f"out{len(flags)}.mp4"
+        result = invoke("track", clip[0], "--box", "5,20,25,25", "--config", config, "-o", out,
+                        "--max-frames", 3, "-q", *flags)  # fmt: skip
+        assert result.exit_code == 0, result.output
+        assert json.loads(out.with_suffix(".json").read_text())["model"]["prompt_views"] is expected
 
 
 def test_segment_writes_png_overlay_and_masks(small_yaml, tmp_path):
