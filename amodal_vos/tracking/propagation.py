@@ -303,8 +303,9 @@ class Propagation:
                 n = len(g.prompts)
                 amodal_outs[id(g)] = self._track(g, g.amodal, feats.take(slice(offset, offset + n)), t)
                 offset += n
-                if self.views is not None and g.frame == t and PromptViews.applies(g):
-                    self.views.refine(g, image, amodal_outs[id(g)], t, self.num_frames)
+                prompts = self._cond(g, t)  # its first prompts, or a later box that corrects it
+                if self.views is not None and PromptViews.applies(prompts):
+                    self.views.refine(g, prompts, image, amodal_outs[id(g)], t, self.num_frames)
             if second_pass:
                 for g in groups:
                     if id(g) not in modal_outs:

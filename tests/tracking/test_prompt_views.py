@@ -69,7 +69,7 @@ def test_every_view_maps_back_onto_the_object():
     views = PromptViews(BrightInBox(), search, HW)
     g = group(search)
     for view in (View(), View(None, True), View(3.0, False), View(3.0, True)):
-        out, crops = views._look(g, frame(), view, 0, 1)
+        out, crops = views._look(g, g.inputs, frame(), view, 0, 1)
         found = (out["pred_masks_high_res"][0, 0] > 0).nonzero().float()
         box = boxes_from_crop(
             torch.cat([found.min(0).values.flip(0), found.max(0).values.flip(0) + 1])[None], crops, SIZE
@@ -86,7 +86,7 @@ def test_a_missed_prompt_takes_the_view_that_finds_the_object():
         "object_score_logits": torch.zeros(1, 1),
     }
     own_crops = g.crops.clone()
-    views.refine(g, frame(), missed, 0, 1)
+    views.refine(g, g.prompts, frame(), missed, 0, 1)
     assert (missed["pred_masks_high_res"] > 0).any()
     assert missed["object_score_logits"].item() == 5.0
     assert torch.allclose(g.crops, square_crops(g.boxes, HW, SIZE, SearchConfig(min_context=3.0)))
@@ -97,28 +97,28 @@ def test_a_prompt_that_agrees_keeps_its_own_view():
     search = SearchConfig(min_context=2.0)
     views = PromptViews(BrightInBox(), search, HW, views=(View(None, True),))  # the same crop, mirrored
     g = group(search)
-    own, _ = views._look(g, frame(), View(), 0, 1)
+    own, _ = views._look(g, g.inputs, frame(), View(), 0, 1)
     kept = {k: v.clone() for k, v in own.items()}
     crops = g.crops.clone()
-    views.refine(g, frame(), kept, 0, 1)
+    views.refine(g, g.prompts, frame(), kept, 0, 1)
     assert torch.equal(kept["pred_masks_high_res"], own["pred_masks_high_res"])
     assert torch.equal(g.crops, crops)
 
 
 def test_only_plain_box_prompts_take_part():
-    g = group(SearchConfig())
-    assert PromptViews.applies(g)
-    g.prompts[0] = ModelPrompt(1, 0, BOX.clone(), torch.tensor([[50.0, 40.0]]), torch.tensor([1]))
-    assert not PromptViews.applies(g)
-    g.prompts[0] = ModelPrompt(1, 0, None, torch.tensor([[50.0, 40.0]]), torch.tensor([1]))
-    assert not PromptViews.applies(g)
+    assert PromptViews.applies(group(SearchConfig()).prompts)
+    assert not PromptViews.applies(
+        [ModelPrompt(1, 0, BOX.clone(), torch.tensor([[50.0, 40.0]]), torch.tensor([1]))]
+    )
+    assert not PromptViews.applies([ModelPrompt(1, 0, None, torch.tensor([[50.0, 40.0]]), torch.tensor([1]))])
+    assert not PromptViews.applies(None)  # a frame without prompts
 
 
 def encoder_passes(model, prompts, frames, **options) -> list[int]:
-    """Encoder calls per step of a two-frame sweep."""
-    sweep = Propagation(model, prompts, num_frames=2, visible=True, hw=(HEIGHT, WIDTH), **options)
+    """Encoder calls per step of a sweep over ``frames``."""
+    sweep = Propagation(model, prompts, num_frames=len(frames), visible=True, hw=(HEIGHT, WIDTH), **options)
     counts = []
-    for t in range(2):
+    for t in range(len(frames)):
         calls = []
         encode = model.encode
         model.encode = lambda img, prior=None, calls=calls, encode=encode: (
@@ -133,13 +133,22 @@ def encoder_passes(model, prompts, frames, **options) -> list[int]:
     return counts
 
 
-def test_a_sweep_looks_again_on_the_prompt_frame_only_without_memory(search_model, clip):
-    frames = [frames_to_input(f, None) for f in frames_of(clip[0])[:2]]
+def test_a_sweep_looks_again_on_box_prompted_frames_only_without_memory(search_model, clip):
+    frames = [frames_to_input(f, None) for f in frames_of(clip[0])[:3]]
     prompts = [box_prompt(1, 0, [20, 10, 44, 40]), box_prompt(2, 0, [60, 30, 70, 50])]
     torch.manual_seed(0)
     token = build_model("small", ["search.context=2.5", "visible_head=token"], image_size=TRACK_SIZE)
-    assert encoder_passes(token, prompts, frames, memory=False, views=True) == [1 + len(VIEWS), 1]
-    assert encoder_passes(token, prompts, frames, memory=True, views=True) == [1, 1]
-    assert encoder_passes(token, prompts, frames, memory=False, views=False) == [1, 1]
+    assert encoder_passes(token, prompts, frames, memory=False, views=True) == [1 + len(VIEWS), 1, 1]
+    assert encoder_passes(token, prompts, frames, memory=True, views=True) == [1, 1, 1]
+    assert encoder_passes(token, prompts, frames, memory=False, views=False) == [1, 1, 1]
+    # a box that corrects object 2 on frame 2 is looked at again too; a click correction is not
+    fixed = prompts + [box_prompt(2, 2, [62, 30, 72, 52])]
+    assert encoder_passes(token, fixed, frames, memory=False, views=True) == [
+        1 + len(VIEWS),
+        1,
+        1 + len(VIEWS),
+    ]
+    clicked = prompts + [ModelPrompt(2, 2, None, torch.tensor([[66.0, 40.0]]), torch.tensor([1]))]
+    assert encoder_passes(token, clicked, frames, memory=False, views=True) == [1 + len(VIEWS), 1, 1]
     # without a visible token the visible part comes from a second pass on the model's own crop: no views
-    assert encoder_passes(search_model, prompts, frames, memory=False, views=True) == [2, 2]
+    assert encoder_passes(search_model, prompts, frames, memory=False, views=True) == [2, 2, 2]
