@@ -10,10 +10,17 @@ clips with and without it, and rows give paired per-clip differences (``d``) as 
 - ``box prompt, no memory``: every frame is segmented like a prompt frame, from the prior box alone, with an empty
   memory bank (a box tracker feeding an image segmenter): the tracker option ``memory=False``, forced on;
 - ``clip to Mspec``: a tracked frame's masks are cut to its Mspec region (the prior box grown 20 % per side);
-- ``size limit``: the next prior box's width and height change by at most 1.1x per frame (centre from the mask).
+- ``size limit``: the next prior box's width and height change by at most 1.1x per frame (centre from the mask);
+- ``shape 0.9``: the model's mask is replaced by the moved last mask below IoU 0.9 with it instead of 0.8;
+- ``hold refused``: an object whose new box the flow refuses (IoU below ``motion`` with the flow-moved box, where
+  its mask move is not trusted) keeps its last mask, moved like that box (shift, and scale by the area ratio);
+- ``views every frame``: the prompt views (tracking/prompt_views.py) on every frame, judged against the object's
+  prior box (its last box moved by the flow) where no box prompt is given.
 
     OMP_NUM_THREADS=1 python bench/inference_rules.py --checkpoint runs/track/model.safetensors
     OMP_NUM_THREADS=1 python bench/inference_rules.py --checkpoint CKPT --rules "clip to Mspec" "size limit"
+    OMP_NUM_THREADS=1 python bench/inference_rules.py --checkpoint amodal_vos/weights/default.safetensors \
+        --rules "shape 0.9" "hold refused" "views every frame"
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ import sys  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -36,8 +44,11 @@ from search_sweep import bench_clips, bench_model, paired_header, paired_row, ru
 from amodal_vos.model.prior import mask_to_box, spec_from_box  # noqa: E402
 from amodal_vos.model.search import boxes_from_crop  # noqa: E402
 from amodal_vos.model.transforms import box_prompt  # noqa: E402
+from amodal_vos.tracking.groups import ModelPrompt  # noqa: E402
 from amodal_vos.tracking.motion import box_iou  # noqa: E402
+from amodal_vos.tracking.prompt_views import PromptViews  # noqa: E402
 from amodal_vos.tracking.propagation import Propagation  # noqa: E402
+from amodal_vos.tracking.shape_flow import ShapeFlow  # noqa: E402
 
 COLLAPSE_IOU = 0.7
 SIZE_STEP = 1.1
@@ -80,15 +91,56 @@ def limit_size(prev: torch.Tensor, new: torch.Tensor, step: float = SIZE_STEP) -
     return torch.cat([centre - wh / 2, centre + wh / 2], dim=1)
 
 
+def frame_box(logits: np.ndarray, grid: np.ndarray) -> np.ndarray | None:
+    """The xyxy box (frame pixels) of ``logits > 0`` in the model grid ``grid``; None when empty."""
+    ys, xs = np.nonzero(logits > 0)
+    if not len(xs):
+        return None
+    back = np.linalg.inv(np.vstack([grid, [0.0, 0.0, 1.0]]))[:2]
+    ends = np.array([[xs.min() - 0.5, ys.min() - 0.5], [xs.max() + 0.5, ys.max() + 0.5]])
+    return (ends @ back[:, :2].T + back[:, 2]).reshape(-1)
+
+
+def hold_refused(prop: Propagation, groups: list, chosen: dict, moved: dict, last: dict) -> None:
+    """After ``_masks``: each object whose new box the flow refuses (BoxFlow trusted, mask move not) gets its last
+    mask (``last``: the groups' shapes before the step) moved from its box to the flow's box."""
+    for g in groups:
+        if id(g) not in moved or last[id(g)] is None:
+            continue
+        flow_boxes, trusted, moves = moved[id(g)]
+        for i in range(len(g.prompts)):
+            if not bool(trusted[i]) or (moves is not None and moves[i] is not None):
+                continue
+            grid, flow = g.shapes[i][1], flow_boxes[i].float().numpy()
+            new = frame_box(chosen[id(g)][i].float().cpu().numpy(), grid)
+            agree = (
+                new is not None
+                and box_iou(torch.from_numpy(new[None]).float(), torch.from_numpy(flow[None])).item()
+                >= prop.agree
+            )
+            old = frame_box(*last[id(g)][i])
+            if agree or old is None:
+                continue
+            scale = np.sqrt(np.prod(flow[2:] - flow[:2]).clip(1e-6) / np.prod(old[2:] - old[:2]).clip(1e-6))
+            shift = (flow[:2] + flow[2:]) / 2 - scale * (old[:2] + old[2:]) / 2
+            move = np.array([[scale, 0.0, shift[0]], [0.0, scale, shift[1]]])
+            held = ShapeFlow.warp(*last[id(g)][i], move, grid)
+            chosen[id(g)] = chosen[id(g)].clone()
+            chosen[id(g)][i] = torch.from_numpy(held).to(chosen[id(g)])
+            g.shapes[i] = (held, grid)
+
+
 @contextmanager
 def rule(name: str):
     """While active, Propagation applies the named rule."""
-    collect, track, follow, init = (
+    collect, track, follow, init, masks = (
         Propagation._collect,
         Propagation._track,
         Propagation._follow,
         Propagation.__init__,
+        Propagation._masks,
     )
+    applies, refine = PromptViews.applies, PromptViews.refine
 
     def collect_resolved(self, groups, amodal_outs, *args):
         resolve_collapses(self, groups, amodal_outs)
@@ -130,23 +182,55 @@ def rule(name: str):
         follow(self, group, spec)
         group.boxes = limit_size(prev, group.boxes).to(prev.dtype)
 
-    patches = {
-        "collapse": ("_collect", collect_resolved),
-        "box prompt": ("_track", track_boxed),
-        "box prompt, no memory": ("__init__", init_memoryless),
-        "clip to Mspec": ("_track", track_clipped),
-        "size limit": ("_follow", follow_limited),
+    def init_shape(self, *args, **kwargs):
+        init(self, *args, **{**kwargs, "shape": 0.9 if kwargs.get("shape") is not None else None})
+
+    def masks_held(self, groups, amodal_outs, moved):
+        last = {id(g): None if g.shapes is None else list(g.shapes) for g in groups}
+        chosen = masks(self, groups, amodal_outs, moved)
+        if self.shape is not None:
+            hold_refused(self, groups, chosen, moved, last)
+        return chosen
+
+    def refine_every_frame(self, group, prompts, image, out, t, num_frames):
+        if prompts is None:  # no box given: judge the views against the prior box
+            prompts = [ModelPrompt(p.obj_id, t, group.boxes[i].float(), torch.zeros(0, 2), torch.zeros(0))
+                       for i, p in enumerate(group.prompts)]  # fmt: skip
+        refine(self, group, prompts, image, out, t, num_frames)
+
+    patches = {  # rule: [(class, attribute, patch)]
+        "collapse": [(Propagation, "_collect", collect_resolved)],
+        "box prompt": [(Propagation, "_track", track_boxed)],
+        "box prompt, no memory": [(Propagation, "__init__", init_memoryless)],
+        "clip to Mspec": [(Propagation, "_track", track_clipped)],
+        "size limit": [(Propagation, "_follow", follow_limited)],
+        "shape 0.9": [(Propagation, "__init__", init_shape)],
+        "hold refused": [(Propagation, "_masks", masks_held)],
+        "views every frame": [
+            (PromptViews, "applies", staticmethod(lambda prompts: prompts is None or applies(prompts))),
+            (PromptViews, "refine", refine_every_frame),
+        ],
     }
-    attr, patch = patches[name]
-    saved = getattr(Propagation, attr)
-    setattr(Propagation, attr, patch)
+    saved = [(cls, attr, cls.__dict__[attr]) for cls, attr, _ in patches[name]]
+    for cls, attr, patch in patches[name]:
+        setattr(cls, attr, patch)
     try:
         yield
     finally:
-        setattr(Propagation, attr, saved)
+        for cls, attr, value in saved:
+            setattr(cls, attr, value)
 
 
-RULES = ["collapse", "box prompt", "box prompt, no memory", "clip to Mspec", "size limit"]
+RULES = [
+    "collapse",
+    "box prompt",
+    "box prompt, no memory",
+    "clip to Mspec",
+    "size limit",
+    "shape 0.9",
+    "hold refused",
+    "views every frame",
+]
 
 
 def main() -> None:
