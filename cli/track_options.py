@@ -98,8 +98,12 @@ def default_output(source: Path, suffix: str) -> Path:
     return Path(f"{stem or 'output'}.amodal{suffix}")
 
 
+POOR_FIT = 0.5  # a prompt-frame box IoU below this is pointed out in the summary
+
+
 def summarize(result, seconds: float | None = None) -> None:
-    """One line for the run and one per object: prompt, hidden share, frames where it was lost."""
+    """One line for the run and one per object: prompt, hidden share, frames where it was lost, and a warning where
+    the mask on the prompt frame fits the prompt box poorly (the model may have segmented something else)."""
     import numpy as np
 
     n = len(result)
@@ -114,6 +118,11 @@ def summarize(result, seconds: float | None = None) -> None:
             else f", hidden {np.nanmean(occlusion):.0%} on average (max {np.nanmax(occlusion):.0%})"
         )
         click.echo(f"  {p.describe()}{hidden}, empty mask on {lost} frame(s)")
+        fit = result.prompt_fit(p.obj_id)
+        if fit is not None and fit < POOR_FIT:
+            click.echo(
+                f"    warning: its mask on frame {p.frame} fits the box poorly (box IoU {fit:.2f}): check it"
+            )
 
 
 def rich_progress():

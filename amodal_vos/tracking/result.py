@@ -151,6 +151,24 @@ class TrackResult:
     def scores(self, obj_id: int) -> np.ndarray:
         return np.array([f[obj_id].score for f in self.frames])
 
+    def prompt_fit(self, obj_id: int) -> float | None:
+        """IoU of the object's amodal box with its first prompt's box on that frame (0: empty mask); None without a
+        box prompt or when that frame was not tracked. A low fit says the model did not segment what was boxed."""
+        prompt = next((p for p in self.prompts if p.obj_id == obj_id), None)
+        if (
+            prompt is None
+            or prompt.box is None
+            or not self.start <= prompt.frame < self.start + len(self.frames)
+        ):
+            return None
+        box = self.frames[prompt.frame - self.start][obj_id].box
+        if box is None:
+            return 0.0
+        (ax, ay, aw, ah), (bx, by, bw, bh) = box, prompt.box
+        w = max(0.0, min(ax + aw, bx + bw) - max(ax, bx))
+        h = max(0.0, min(ay + ah, by + bh) - max(ay, by))
+        return w * h / (aw * ah + bw * bh - w * h)
+
     def render(
         self, index: int, frame: np.ndarray | None = None, annotators: list[Annotator] | None = None
     ) -> np.ndarray:
