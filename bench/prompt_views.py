@@ -21,6 +21,7 @@ import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
+import torch  # noqa: E402
 from omegaconf import open_dict  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -29,6 +30,7 @@ from search_sweep import bench_clips, bench_model  # noqa: E402
 from amodal_vos.eval.predict import make_prompts  # noqa: E402
 from amodal_vos.model.prior import mask_to_box  # noqa: E402
 from amodal_vos.tracking import AmodalTracker, Prompt  # noqa: E402
+from amodal_vos.tracking.motion import box_iou  # noqa: E402
 
 VIEWS = {  # name: (mirror, box scale, min_context or None for the config's)
     "own crop": (False, 1.0, None),
@@ -63,14 +65,10 @@ def segment(tracker: AmodalTracker, frame: np.ndarray, box: np.ndarray, view: tu
     return np.ascontiguousarray(mask[:, ::-1]) if mirror else mask
 
 
-def box_iou(mask: np.ndarray, box: np.ndarray) -> float:
-    """IoU of the mask's box with the xyxy ``box``; 0 for an empty mask."""
+def box_fit(mask: np.ndarray, box: np.ndarray) -> float:
+    """IoU of the mask's box with the xyxy ``box`` (as PromptViews judges a view); 0 for an empty mask."""
     boxes, found = mask_to_box(mask[None])
-    if not bool(found[0]):
-        return 0.0
-    a = boxes[0].numpy()
-    inter = np.prod(np.clip(np.minimum(a[2:], box[2:]) - np.maximum(a[:2], box[:2]), 0, None))
-    return float(inter / (np.prod(a[2:] - a[:2]) + np.prod(box[2:] - box[:2]) - inter))
+    return float(box_iou(boxes, torch.from_numpy(box[None]).float())[0]) if bool(found[0]) else 0.0
 
 
 def picked(ious: list[dict], fits: list[dict], views: tuple) -> str:
@@ -97,7 +95,7 @@ def main() -> None:
                     k: segment(tracker, np.asarray(clip.frames[p.frame]), box, v) for k, v in VIEWS.items()
                 }
                 ious.append({k: (m & true).sum() / (m | true).sum() for k, m in masks.items()})
-                fits.append({k: box_iou(m, box) for k, m in masks.items()})
+                fits.append({k: box_fit(m, box) for k, m in masks.items()})
         print(f"\n{name}, {len(ious)} objects: amodal IoU on the prompt frame (percent)")
         print("| view | mIoU | objects below 0.3 |\n|---|---|---|")
         for k in VIEWS:

@@ -36,14 +36,13 @@ from amodal_vos.model import AmodalSAM2
 from amodal_vos.tracking.loading import ModelConstructors, describe
 from amodal_vos.tracking.memory import uses_memory
 from amodal_vos.tracking.motion import AGREE
-from amodal_vos.tracking.prompt_views import acts
 from amodal_vos.tracking.prompts import Prompt, check_prompts
 from amodal_vos.tracking.result import TrackResult
 from amodal_vos.tracking.shape_flow import SHAPE_AGREE
 from amodal_vos.tracking.state import FrameResult, ObjectState, PredictorState
 from amodal_vos.tracking.strays import STRAYS
 from amodal_vos.tracking.sweeps import LIVE_FRAMES, InputEnded, Sweeps
-from amodal_vos.tracking.tracker import as_source, flow_settings, frame_range
+from amodal_vos.tracking.tracker import as_source, frame_range, run_description
 
 
 class AmodalPredictor(ModelConstructors):
@@ -239,13 +238,7 @@ class AmodalPredictor(ModelConstructors):
             raise UserError("no objects tracked")
         ids = state.obj_ids
         prompts = [o.prompts[o.first_frame] for o in state.objects.values()]
-        description = {
-            **self.description,
-            "visible_pass": self.visible and self.adapters,
-            "adapters": self.adapters,
-            **flow_settings(self.motion, self.shape, self.apart, self.strays),
-            "prompt_views": acts(self.model, self.views, self.adapters, self.memory),
-        }
+        description = run_description(self, self.visible)
         result = TrackResult(state.info, prompts, state.start, state.end, description, source=state.source)
         result.object_prompts = {
             o.obj_id: [o.prompts[f] for f in o.cond_frames] for o in state.objects.values()

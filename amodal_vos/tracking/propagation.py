@@ -303,8 +303,8 @@ class Propagation:
                 n = len(g.prompts)
                 amodal_outs[id(g)] = self._track(g, g.amodal, feats.take(slice(offset, offset + n)), t)
                 offset += n
-                prompts = self._cond(g, t)  # its first prompts, or a later box that corrects it
-                if self.views is not None and PromptViews.applies(prompts):
+                # on a box-prompted frame (its first prompts, or a later box that corrects it): other views
+                if self.views is not None and PromptViews.applies(prompts := self._cond(g, t)):
                     self.views.refine(g, prompts, image, amodal_outs[id(g)], t, self.num_frames)
             if second_pass:
                 for g in groups:

@@ -22,6 +22,7 @@ from amodal_vos.io import masks_json, rle
 from amodal_vos.io.annotators import Annotator, render
 from amodal_vos.io.frame_masks import FrameMasks, mask_box
 from amodal_vos.io.video import FrameSource, VideoInfo
+from amodal_vos.tracking.detections import box_iou
 from amodal_vos.tracking.prompts import Prompt
 
 
@@ -161,13 +162,7 @@ class TrackResult:
             or not self.start <= prompt.frame < self.start + len(self.frames)
         ):
             return None
-        box = self.frames[prompt.frame - self.start][obj_id].box
-        if box is None:
-            return 0.0
-        (ax, ay, aw, ah), (bx, by, bw, bh) = box, prompt.box
-        w = max(0.0, min(ax + aw, bx + bw) - max(ax, bx))
-        h = max(0.0, min(ay + ah, by + bh) - max(ay, by))
-        return w * h / (aw * ah + bw * bh - w * h)
+        return box_iou(self.frames[prompt.frame - self.start][obj_id].box, prompt.box)
 
     def render(
         self, index: int, frame: np.ndarray | None = None, annotators: list[Annotator] | None = None

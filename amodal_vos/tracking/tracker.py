@@ -70,16 +70,19 @@ def as_source(video: VideoLike) -> FrameSource:
     return open_video(video)
 
 
-def flow_settings(
-    motion: float | None, shape: float | None, apart: float | None, strays: float | None
-) -> dict:
-    """The mask-flow settings as a run takes them, for the masks JSON: ``shape`` only acts with ``motion``, and
-    ``apart`` and ``strays`` only with both."""
-    moved = shape if motion is not None else None
+def run_description(owner, visible: bool) -> dict:
+    """The masks JSON's model record of a run by ``owner`` (an AmodalTracker or AmodalPredictor), its settings as the
+    run takes them: ``shape`` only acts with ``motion``, ``apart`` and ``strays`` only with both, ``views`` only on
+    the models prompt_views.acts names."""
+    moved = owner.shape if owner.motion is not None else None
     return {
+        **owner.description,
+        "visible_pass": bool(visible and owner.adapters),
+        "adapters": owner.adapters,
         "moved_masks": moved,
-        "keep_apart": apart if moved is not None else None,
-        "drop_strays": strays if moved is not None else None,
+        "keep_apart": owner.apart if moved is not None else None,
+        "drop_strays": owner.strays if moved is not None else None,
+        "prompt_views": acts(owner.model, owner.views, owner.adapters, owner.memory),
     }
 
 
@@ -160,14 +163,7 @@ class AmodalTracker(ModelConstructors):
         start, end = frame_range(source.info.num_frames, start, end, max_frames)
         prompts = check_prompts(as_prompts(prompts), source.info, start, end)
         visible = self.visible if visible is None else visible
-        description = {
-            **self.description,
-            "visible_pass": bool(visible and self.adapters),
-            "adapters": self.adapters,
-            **flow_settings(self.motion, self.shape, self.apart, self.strays),
-            "prompt_views": acts(self.model, self.views, self.adapters, self.memory),
-        }
-        result = TrackResult(source.info, prompts, start, end, description, source=source)
+        result = TrackResult(source.info, prompts, start, end, run_description(self, visible), source=source)
         outputs = Outputs(
             source.info, output, masks, png_dir, force, num_frames=end - start,
             annotators=default_annotators(legend=legend),
