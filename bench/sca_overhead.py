@@ -4,6 +4,7 @@ For each model config and SCA design, one model is built; its encoder runs alter
 and bypassed (no prior), so both timings share the same weights, threads and machine state. Prints ratios.
 
     python bench/sca_overhead.py                      # hiera_t @1024 and small @256, designs bottleneck/separable/full
+    python bench/sca_overhead.py --configs small sam2.1_hiera_t --designs lora --rank 16   # PLUG's LoRA (model/lora.py)
     python bench/sca_overhead.py --configs small --repeats 20
 """
 
@@ -20,9 +21,14 @@ from amodal_vos.model.build import count_parameters
 from amodal_vos.model.prior import spec_from_box
 from amodal_vos.model.sca import SCA_DESIGNS
 
+DESIGNS = (*SCA_DESIGNS, "lora")
 
-def measure(config: str, design: str, repeats: int, clock=time.perf_counter) -> dict:
-    model = build_model(config, overrides=[f"model.image_encoder.trunk.sca_design={design}"])
+
+def measure(config: str, design: str, repeats: int, clock=time.perf_counter, rank: int | None = None) -> dict:
+    overrides = [f"model.image_encoder.trunk.sca_design={design}"]
+    if rank is not None:
+        overrides.append(f"model.image_encoder.trunk.sca_rank={rank}")
+    model = build_model(config, overrides=overrides)
     for p in model.parameters():  # non-zero adapters: the timing must not depend on zero weights
         if p.dim() > 1:
             torch.nn.init.normal_(p, std=0.02)
@@ -51,7 +57,10 @@ def measure(config: str, design: str, repeats: int, clock=time.perf_counter) -> 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--configs", nargs="+", default=["sam2.1_hiera_t", "small"])
-    parser.add_argument("--designs", nargs="+", default=list(SCA_DESIGNS), choices=SCA_DESIGNS)
+    parser.add_argument("--designs", nargs="+", default=list(SCA_DESIGNS), choices=DESIGNS)
+    parser.add_argument(
+        "--rank", type=int, default=None, help="adapter rank (default: the config's sca_rank)"
+    )
     parser.add_argument("--repeats", type=int, default=5, help="timed pairs per measurement")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument(
@@ -73,7 +82,7 @@ def main() -> None:
     print("-" * len(head))
     for config in args.configs:
         for design in args.designs:
-            r = measure(config, design, args.repeats, clock)
+            r = measure(config, design, args.repeats, clock, args.rank)
             print(
                 f"{r['config']:16s} {r['size']:5d} {r['design']:10s} {r['enc_params_base']:11,d} {r['enc_params_sca']:11,d} "
                 f"{r['param_ratio']:6.3f} {r['time_base']:7.3f} {r['time_sca']:7.3f} {r['time_ratio']:6.3f}",

@@ -13,6 +13,7 @@ from sam2.modeling.backbones.hieradet import Hiera
 from sam2.modeling.backbones.image_encoder import ImageEncoder
 from torch import nn
 
+from amodal_vos.model.lora import BlockLoRAs
 from amodal_vos.model.sca import SpatialCompletionAdapter
 
 
@@ -37,13 +38,18 @@ def stage_rank(dim: int, max_rank: int) -> int:
 
 class SCAHiera(Hiera):
     """sam2's Hiera trunk plus an SCA after each stage's first block; ``forward(x, prior_mask=None)`` skips every
-    adapter when no prior is given, which is exactly the plain Hiera (the modal SAM-2 encoder)."""
+    adapter when no prior is given, which is exactly the plain Hiera (the modal SAM-2 encoder). With
+    ``sca_design: lora`` the adapters (``trunk.sca``, whatever their design) are PLUG's amodal LoRA on every block's
+    attention instead (model/lora.py), on under the same condition."""
 
     def __init__(
         self, *args, sca_design: str = "bottleneck", sca_rank: int = 32, sca_layers: int = 3, **kwargs
     ):
         super().__init__(*args, **kwargs)
         self.stage_starts = [0] + [end + 1 for end in self.stage_ends[:-1]]
+        if sca_design == "lora":
+            self.sca = BlockLoRAs(self.blocks, sca_rank)
+            return
         dims = [self.blocks[i].dim_out for i in self.stage_starts]
         self.sca = nn.ModuleList(
             SpatialCompletionAdapter(d, design=sca_design, rank=stage_rank(d, sca_rank), layers=sca_layers)
@@ -63,6 +69,16 @@ class SCAHiera(Hiera):
         return cached[1]
 
     def forward(self, x: torch.Tensor, prior_mask: torch.Tensor | None = None) -> list[torch.Tensor]:
+        if isinstance(self.sca, BlockLoRAs):
+            self.sca.active = prior_mask is not None
+            try:
+                return self._stages(x, None)
+            finally:
+                self.sca.active = False
+        return self._stages(x, prior_mask)
+
+    def _stages(self, x: torch.Tensor, prior_mask: torch.Tensor | None) -> list[torch.Tensor]:
+        """The blocks, with an SCA after each stage's first block where a prior is given."""
         x = self.patch_embed(x)
         x = x + self._get_pos_embed(x.shape[1:3])
         outputs = []

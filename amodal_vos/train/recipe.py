@@ -100,6 +100,7 @@ class Recipe:
     log_every: int
     stages: list[StageSpec]
     raw: dict = field(default_factory=dict)  # the resolved YAML, kept in checkpoint metadata
+    fresh_adapters: bool = False  # load ``init`` without its adapters (setup.load_init)
 
     @property
     def total_iters(self) -> int:
@@ -280,4 +281,5 @@ def load_recipe(
         log_every=int(raw.get("log_every", 10)),
         stages=stages,
         raw=raw,
+        fresh_adapters=bool(raw.get("fresh_adapters", False)),
     )

@@ -25,10 +25,12 @@ def lr_at(stage: StageSpec, step: int) -> float:
     return stage.lr_end + 0.5 * (stage.lr - stage.lr_end) * (1 + math.cos(math.pi * progress))
 
 
-def load_init(model: AmodalSAM2, init: str) -> str:
+def load_init(model: AmodalSAM2, init: str, fresh_adapters: bool = False) -> str:
     """Initial weights: 'none' (random), an official SAM-2 ``.pt`` (adapters stay zero) or one of our
     ``.safetensors`` checkpoints. A base trained with frozen adapters whose adapter shapes no longer fit (e.g. made
-    before the stage-1 bottleneck was narrowed) loads without them. Returns a description for the metadata."""
+    before the stage-1 bottleneck was narrowed) loads without them; ``fresh_adapters`` (the recipe key) loads any
+    checkpoint without its adapters, so that adapters of one design or another train from the same base. Returns a
+    description for the metadata."""
     if init in ("", "none"):
         return "random"
     path = Path(init)
@@ -45,7 +47,10 @@ def load_init(model: AmodalSAM2, init: str) -> str:
     except (SafetensorError, OSError, ValueError) as err:
         raise UserError(f"cannot read --init checkpoint {path}: {err}") from None
     note = ""
-    if _untrained_adapters(state) and _adapter_shapes_differ(model, state):
+    if fresh_adapters:
+        state = {k: v for k, v in state.items() if not k.startswith(ADAPTER_PREFIX)}
+        note = " (without its adapters: they start fresh)"
+    elif _untrained_adapters(state) and _adapter_shapes_differ(model, state):
         state = {k: v for k, v in state.items() if not k.startswith(ADAPTER_PREFIX)}
         note = " (its adapters, never trained and of another shape, start fresh)"
     check_state_dict(model, state, f"checkpoint {path.name}", allow_missing_adapters=True)

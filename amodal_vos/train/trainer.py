@@ -292,7 +292,7 @@ class Trainer:
             iteration, wall0 = int(state["iteration"]), float(state.get("wall_s", 0.0))
             self.init_desc = str(state.get("init", "unknown (resume file without it)"))
         else:
-            self.init_desc = load_init(self.model, self.init)
+            self.init_desc = load_init(self.model, self.init, self.recipe.fresh_adapters)
         broadcast_parameters(self.model, self.info)  # every rank starts from rank 0's weights
         if self.disc is not None:
             broadcast_parameters(self.disc, self.info)

@@ -39,6 +39,12 @@ def test_scratch_recipe_is_the_curriculum():
     assert amodal.freeze == "full" and image.freeze == "base"
 
 
+def test_adapter_comparison_trains_fresh_adapters_only_and_only_its_recipe_drops_them():
+    recipe = load_recipe("track-adapters")
+    assert recipe.fresh_adapters and [s.freeze for s in recipe.stages] == ["adapters"]
+    assert not any(load_recipe(n).fresh_adapters for n in ("track", "track-clicks", "scratch"))
+
+
 def test_memory_experiment_drops_mspec_only_in_its_own_recipe_and_spec_drop_is_checked(
     write_recipe, image_stage
 ):

@@ -53,3 +53,22 @@ def test_a_base_with_untrained_adapters_of_another_shape_loads_without_them(tmp_
     save_checkpoint(old, path)
     with pytest.raises(UserError, match="shape mismatch"):
         load_init(model, str(path))
+
+
+def test_fresh_adapters_load_the_base_of_a_checkpoint_with_adapters_of_another_design(tmp_path):
+    torch.manual_seed(1)
+    trained = build_model("small", image_size=64)
+    with torch.no_grad():
+        for _, p in trained.adapter_parameters():
+            p.add_(0.5)  # trained SCA adapters
+    path = save_checkpoint(trained, tmp_path / "sca.safetensors")
+    lora = build_model("small", ["model.image_encoder.trunk.sca_design=lora"], image_size=64)
+    with pytest.raises(UserError):
+        load_init(lora, str(path))  # the SCA's tensors do not fit LoRA adapters
+    torch.manual_seed(2)
+    for model in (lora, build_model("small", image_size=64)):
+        before = {n: p.clone() for n, p in model.adapter_parameters()}
+        assert "start fresh" in load_init(model, str(path), fresh_adapters=True)
+        assert all(torch.equal(p, before[n]) for n, p in model.adapter_parameters())
+        base = dict(trained.base_parameters())
+        assert all(torch.equal(p, base[n]) for n, p in model.base_parameters())
