@@ -21,7 +21,7 @@ import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent))
-from search_sweep import bench_clips, bench_model, paired_header, paired_row, run_set  # noqa: E402
+from search_sweep import bench_model, compare_models_table  # noqa: E402
 
 
 def main() -> None:
@@ -31,14 +31,9 @@ def main() -> None:
     ap.add_argument("--sets", default="realistic,long,short")
     ap.add_argument("--num-clips", type=int, default=20)
     args = ap.parse_args()
-    models = [bench_model(path) for path in [args.baseline, *args.others]]
-    print(paired_header("model"))
-    for name in args.sets.split(","):
-        clips = bench_clips(name, args.num_clips)
-        base = run_set(models[0], clips, name)
-        print(paired_row("A", base, base), flush=True)
-        for letter, model in zip(string.ascii_uppercase[1:], models[1:], strict=False):
-            print(paired_row(letter, run_set(model, clips, name), base), flush=True)
+    paths = [args.baseline, *args.others]
+    models = {letter: bench_model(path) for letter, path in zip(string.ascii_uppercase, paths, strict=False)}
+    compare_models_table(models, args.sets.split(","), args.num_clips, "model")
 
 
 if __name__ == "__main__":

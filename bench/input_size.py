@@ -20,7 +20,7 @@ import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent))
-from search_sweep import bench_clips, bench_model, paired_header, paired_row, run_set  # noqa: E402
+from search_sweep import bench_model, compare_models_table  # noqa: E402
 
 from amodal_vos.model.build import build_model, load_config  # noqa: E402
 from amodal_vos.model.checkpoint import read_header  # noqa: E402
@@ -37,17 +37,11 @@ def main() -> None:
     args = ap.parse_args()
     trained = bench_model(args.checkpoint)
     config, _ = read_header(args.checkpoint)
-    models = {}
+    models = {str(trained.image_size): trained}
     for size in args.sizes:
-        models[size] = build_model(load_config(config, image_size=size)).eval()
-        models[size].load_state_dict(trained.state_dict())
-    print(paired_header("input px"))
-    for name in args.sets:
-        clips = bench_clips(name, args.num_clips)
-        base = run_set(trained, clips, name)
-        print(paired_row(str(trained.image_size), base, base), flush=True)
-        for size, model in models.items():
-            print(paired_row(str(size), run_set(model, clips, name), base), flush=True)
+        models[str(size)] = build_model(load_config(config, image_size=size)).eval()
+        models[str(size)].load_state_dict(trained.state_dict())
+    compare_models_table(models, args.sets, args.num_clips, "input px")
 
 
 if __name__ == "__main__":

@@ -29,7 +29,9 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, str(Path(__file__).parent))
 from search_sweep import bench_clips  # noqa: E402
 
+from amodal_vos.io.frame_masks import mask_box as frame_mask_box  # noqa: E402
 from amodal_vos.tracking import AmodalTracker, Prompt  # noqa: E402
+from amodal_vos.tracking.apart import iou as mask_iou  # noqa: E402
 from amodal_vos.tracking.detections import box_iou  # noqa: E402
 
 SCALES = (0.8, 1.0, 1.25)
@@ -37,16 +39,9 @@ RULES = [(b, t) for b in (0.6, 0.7, 0.8) for t in (0.2, 0.4)]
 
 
 def mask_box(mask: np.ndarray) -> tuple[int, int, int, int] | None:
-    """x, y, w, h of a mask's pixels, None when empty."""
-    ys, xs = np.nonzero(mask)
-    if len(xs) == 0:
-        return None
-    return int(xs.min()), int(ys.min()), int(xs.max() + 1 - xs.min()), int(ys.max() + 1 - ys.min())
-
-
-def mask_iou(a: np.ndarray, b: np.ndarray) -> float:
-    union = np.logical_or(a, b).sum()
-    return float(np.logical_and(a, b).sum() / union) if union else 1.0
+    """x, y, w, h of a mask's pixels (io.frame_masks.mask_box as detections.box_iou reads boxes), None when empty."""
+    box = frame_mask_box(mask)
+    return None if box is None else (box[0], box[1], box[2] - box[0], box[3] - box[1])
 
 
 def score_at(frame: np.ndarray, template: np.ndarray, box: tuple | None) -> float:

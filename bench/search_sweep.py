@@ -207,6 +207,19 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def compare_models_table(models: dict[str, object], sets: list[str], num_clips: int, column: str) -> None:
+    """Print a paired table: every model of ``models`` (label -> model, the first one the baseline) on the same
+    clips of each set, each row compared clip by clip with the first (bench/compare_models.py, input_size.py)."""
+    print(paired_header(column))
+    (base_label, base_model), *others = models.items()
+    for name in sets:
+        clips = bench_clips(name, num_clips)
+        base = run_set(base_model, clips, name)
+        print(paired_row(base_label, base, base), flush=True)
+        for label, model in others:
+            print(paired_row(label, run_set(model, clips, name), base), flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--checkpoint", required=True)

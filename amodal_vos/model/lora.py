@@ -20,7 +20,6 @@ class AttentionLoRA(nn.Module):
 
     def __init__(self, dim: int, dim_out: int, rank: int = 16, alpha: float | None = None) -> None:
         super().__init__()
-        self.rank = rank
         self.scale = (alpha if alpha is not None else rank) / rank
         self.down = nn.Linear(dim, 2 * rank, bias=False)  # A_q and A_v stacked
         self.up_q = nn.Linear(rank, dim_out, bias=False)
