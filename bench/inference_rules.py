@@ -14,6 +14,9 @@ clips with and without it, and rows give paired per-clip differences (``d``) as 
 - ``shape 0.9``: the model's mask is replaced by the moved last mask below IoU 0.9 with it instead of 0.8;
 - ``hold refused``: an object whose new box the flow refuses (IoU below ``motion`` with the flow-moved box, where
   its mask move is not trusted) keeps its last mask, moved like that box (shift, and scale by the area ratio);
+- ``hold empty``: an object whose new mask is empty while its last one lay inside the frame (not within
+  ``BORDER`` px of its edge, where an empty mask may mean it left) keeps its last mask, moved like its box where
+  the box flow is trusted and in place otherwise; ``hold empty 8`` does so for at most 8 frames in a row;
 - ``views every frame``: the prompt views (tracking/prompt_views.py) on every frame, judged against the object's
   prior box (its last box moved by the flow) where no box prompt is given.
 
@@ -48,10 +51,11 @@ from amodal_vos.tracking.groups import ModelPrompt  # noqa: E402
 from amodal_vos.tracking.motion import box_iou  # noqa: E402
 from amodal_vos.tracking.prompt_views import PromptViews  # noqa: E402
 from amodal_vos.tracking.propagation import Propagation  # noqa: E402
-from amodal_vos.tracking.shape_flow import ShapeFlow  # noqa: E402
+from amodal_vos.tracking.shape_flow import STILL, ShapeFlow  # noqa: E402
 
 COLLAPSE_IOU = 0.7
 SIZE_STEP = 1.1
+BORDER = 3  # px: a last mask this close to the frame's edge may belong to an object that left
 
 
 def resolve_collapses(prop: Propagation, groups: list, outs: dict) -> None:
@@ -101,6 +105,13 @@ def frame_box(logits: np.ndarray, grid: np.ndarray) -> np.ndarray | None:
     return (ends @ back[:, :2].T + back[:, 2]).reshape(-1)
 
 
+def box_move(old: np.ndarray, new: np.ndarray) -> np.ndarray:
+    """The 2x3 map taking xyxy box ``old`` onto ``new``'s centre, scaled by the square root of their area ratio."""
+    scale = np.sqrt(np.prod(new[2:] - new[:2]).clip(1e-6) / np.prod(old[2:] - old[:2]).clip(1e-6))
+    shift = (new[:2] + new[2:]) / 2 - scale * (old[:2] + old[2:]) / 2
+    return np.array([[scale, 0.0, shift[0]], [0.0, scale, shift[1]]])
+
+
 def hold_refused(prop: Propagation, groups: list, chosen: dict, moved: dict, last: dict) -> None:
     """After ``_masks``: each object whose new box the flow refuses (BoxFlow trusted, mask move not) gets its last
     mask (``last``: the groups' shapes before the step) moved from its box to the flow's box."""
@@ -121,13 +132,40 @@ def hold_refused(prop: Propagation, groups: list, chosen: dict, moved: dict, las
             old = frame_box(*last[id(g)][i])
             if agree or old is None:
                 continue
-            scale = np.sqrt(np.prod(flow[2:] - flow[:2]).clip(1e-6) / np.prod(old[2:] - old[:2]).clip(1e-6))
-            shift = (flow[:2] + flow[2:]) / 2 - scale * (old[:2] + old[2:]) / 2
-            move = np.array([[scale, 0.0, shift[0]], [0.0, scale, shift[1]]])
-            held = ShapeFlow.warp(*last[id(g)][i], move, grid)
+            held = ShapeFlow.warp(*last[id(g)][i], box_move(old, flow), grid)
             chosen[id(g)] = chosen[id(g)].clone()
             chosen[id(g)][i] = torch.from_numpy(held).to(chosen[id(g)])
             g.shapes[i] = (held, grid)
+
+
+def hold_empty(
+    prop: Propagation, groups: list, chosen: dict, moved: dict, last: dict, limit: int | None
+) -> None:
+    """After ``_masks``: each object whose new mask is empty and whose last mask lay inside the frame keeps that
+    mask (moved from its box to the flow's box where the box flow is trusted), for at most ``limit`` frames."""
+    h, w = prop.hw
+    for g in groups:
+        held = getattr(g, "held", None)
+        g.held = held = [0] * len(g.prompts) if held is None or len(held) != len(g.prompts) else held
+        if last[id(g)] is None:
+            continue
+        flow_boxes, trusted, _ = moved.get(id(g), (None, torch.zeros(len(g.prompts), dtype=torch.bool), None))
+        for i in range(len(g.prompts)):
+            if bool((chosen[id(g)][i] > 0).any()):
+                held[i] = 0
+                continue
+            old = frame_box(*last[id(g)][i])
+            inside = old is not None and min(old[0], old[1], w - old[2], h - old[3]) > BORDER
+            if not inside or (limit is not None and held[i] >= limit):
+                continue
+            flowed = flow_boxes is not None and bool(trusted[i])
+            move = box_move(old, flow_boxes[i].float().numpy()) if flowed else STILL
+            grid = g.shapes[i][1]
+            kept = ShapeFlow.warp(*last[id(g)][i], move, grid)
+            chosen[id(g)] = chosen[id(g)].clone()
+            chosen[id(g)][i] = torch.from_numpy(kept).to(chosen[id(g)])
+            g.shapes[i] = (kept, grid)
+            held[i] += 1
 
 
 @contextmanager
@@ -192,6 +230,13 @@ def rule(name: str):
             hold_refused(self, groups, chosen, moved, last)
         return chosen
 
+    def masks_kept(self, groups, amodal_outs, moved, limit=None):
+        last = {id(g): None if g.shapes is None else list(g.shapes) for g in groups}
+        chosen = masks(self, groups, amodal_outs, moved)
+        if self.shape is not None:
+            hold_empty(self, groups, chosen, moved, last, limit)
+        return chosen
+
     def refine_every_frame(self, group, prompts, image, out, t, num_frames):
         if prompts is None:  # no box given: judge the views against the prior box
             prompts = [ModelPrompt(p.obj_id, t, group.boxes[i].float(), torch.zeros(0, 2), torch.zeros(0))
@@ -206,6 +251,8 @@ def rule(name: str):
         "size limit": [(Propagation, "_follow", follow_limited)],
         "shape 0.9": [(Propagation, "__init__", init_shape)],
         "hold refused": [(Propagation, "_masks", masks_held)],
+        "hold empty": [(Propagation, "_masks", masks_kept)],
+        "hold empty 8": [(Propagation, "_masks", lambda *a: masks_kept(*a, limit=8))],
         "views every frame": [
             (PromptViews, "applies", staticmethod(lambda prompts: prompts is None or applies(prompts))),
             (PromptViews, "refine", refine_every_frame),
@@ -229,6 +276,8 @@ RULES = [
     "size limit",
     "shape 0.9",
     "hold refused",
+    "hold empty",
+    "hold empty 8",
     "views every frame",
 ]
 

@@ -146,7 +146,10 @@ def fmt(v, digits: int = 1) -> str:
 LONG_SETS = {
     "long": (synthetic_clips, 12345),
     "realistic": (realistic_clips, 777),
-}  # the 48-frame sets: maker, seed
+    "long-fresh": (synthetic_clips, 31337),
+    "realistic-fresh": (realistic_clips, 2718),
+}  # the 48-frame sets: maker, seed. Every setting and model so far was chosen on the first two; the "-fresh" seeds
+# were first used on 2026-12-01 to check that those choices hold on clips they were not chosen on
 
 
 def bench_clips(name: str, num_clips: int) -> list:
