@@ -4,7 +4,8 @@ The shipped tracker runs on the 48-frame bench sets (bench/search_sweep.py); eve
 predicted amodal mask is non-empty is scored by two signals the tracker already has, the presence score (sigmoid of
 SAM-2's object score) and the predicted IoU. Printed: ROC AUC of each signal for good (IoU >= 0.5) against lost
 (IoU < 0.2) in-view frames and for in-view against out-of-view frames; then what reporting an object absent below a
-higher presence score would do to presence in view, absent out of view and the mean IoU of in-view frames.
+higher presence score would do to presence in view, absent out of view and the mean IoU of in-view frames, and
+how many in-view frames have an empty mask while the presence score says the object is there.
 
     OMP_NUM_THREADS=1 python bench/presence_signals.py --checkpoint amodal_vos/weights/default.safetensors
 """
@@ -64,6 +65,9 @@ def report(name: str, rows: np.ndarray) -> None:
     out = ~in_view & shown
     print(f"{name}: {int(in_view.sum())} in-view frames ({int(good.sum())} good, {int(lost.sum())} lost), "
           f"{int((~in_view).sum())} out of view ({int(out.sum())} with a mask)")  # fmt: skip
+    empty = in_view & ~shown
+    print(f"  in-view frames with an empty mask: {int(empty.sum())}, "
+          f"{int((empty & (score < 0.5)).sum())} of them with a presence score below 0.5")  # fmt: skip
     for col, label in ((2, "presence score"), (3, "predicted IoU")):
         v = rows[:, col]
         print(f"  {label}: AUC good vs lost {auc(v[good], v[lost]):.2f}, "
