@@ -1,11 +1,12 @@
 """Checkpoints paired with a baseline checkpoint on the same clips (issue 10): is a new model better than the one
 it would replace? Every model runs the protocol of ``amodal-vos eval`` without baselines on the sets of
 bench/search_sweep.py ("realistic" and "long": ``--num-clips`` clips of 48 frames at 480x320, seeds 777 and 12345;
-"short": the 40 8-frame fish clips), and each row after the first is compared with the first clip by clip: ``d full``
+"short": the 40 8-frame fish clips; "realistic-fresh" and "long-fresh": the same at seeds 2718 and 31337, which no
+setting was chosen on), and each row after the first is compared with the first clip by clip: ``d full``
 / ``d switch`` are mean per-clip differences ± their standard error (within about 2 SE is noise).
 
     OMP_NUM_THREADS=1 python bench/compare_models.py amodal_vos/weights/default.safetensors runs/x/model.safetensors \
-        [more checkpoints] [--sets realistic,long,short] [--num-clips 20]
+        [more checkpoints] [--sets realistic,long,short,realistic-fresh,long-fresh] [--num-clips 20]
 """
 
 from __future__ import annotations
