@@ -149,7 +149,7 @@ def hold_empty(
         g.held = held = [0] * len(g.prompts) if held is None or len(held) != len(g.prompts) else held
         if last[id(g)] is None:
             continue
-        flow_boxes, trusted, _ = moved.get(id(g), (None, torch.zeros(len(g.prompts), dtype=torch.bool), None))
+        flow_boxes, trusted, _ = moved.get(id(g), (None, None, None))
         for i in range(len(g.prompts)):
             if bool((chosen[id(g)][i] > 0).any()):
                 held[i] = 0

@@ -48,11 +48,11 @@ def load_init(model: AmodalSAM2, init: str, fresh_adapters: bool = False) -> str
         raise UserError(f"cannot read --init checkpoint {path}: {err}") from None
     note = ""
     if fresh_adapters:
-        state = {k: v for k, v in state.items() if not k.startswith(ADAPTER_PREFIX)}
         note = " (without its adapters: they start fresh)"
     elif _untrained_adapters(state) and _adapter_shapes_differ(model, state):
-        state = {k: v for k, v in state.items() if not k.startswith(ADAPTER_PREFIX)}
         note = " (its adapters, never trained and of another shape, start fresh)"
+    if note:
+        state = {k: v for k, v in state.items() if not k.startswith(ADAPTER_PREFIX)}
     check_state_dict(model, state, f"checkpoint {path.name}", allow_missing_adapters=True)
     model.load_state_dict(state, strict=False)
     return path.name + note
