@@ -54,13 +54,39 @@ def memory_entry(out: dict) -> dict:
 
 
 class _KeepingMaskDecoder(MaskDecoder):
-    """sam2's MaskDecoder that keeps its last call's logits of all mask tokens (SAM2Base returns only the chosen)."""
+    """sam2's MaskDecoder that keeps its last call's logits of all mask tokens (SAM2Base returns only the chosen).
+
+    ``head_only_token`` (an index, or None): that token's logits are recomputed from detached decoder outputs, so a
+    loss on them trains only its own hypernetwork MLP and leaves the shared transformer and upscaling alone. The
+    values are the same either way.
+    """
 
     last_masks: torch.Tensor | None = None
+    head_only_token: int | None = None
 
     def predict_masks(self, *args, **kwargs):
-        out = super().predict_masks(*args, **kwargs)
-        self.last_masks = out[0]
+        k = self.head_only_token
+        seen: dict[str, torch.Tensor] = {}
+        hooks = []
+        if (
+            k is not None
+        ):  # the token's decoder output and the upscaled embedding, as predict_masks computes them
+            mlp = self.output_hypernetworks_mlps[k]
+            hooks.append(mlp.register_forward_pre_hook(lambda _m, a: seen.__setitem__("token", a[0])))
+            last = self.output_upscaling[-1]  # the final activation: its output is the upscaled embedding
+            hooks.append(last.register_forward_hook(lambda _m, _a, o: seen.__setitem__("up", o)))
+        try:
+            out = super().predict_masks(*args, **kwargs)
+        finally:
+            for h in hooks:
+                h.remove()
+        masks = out[0]
+        if k is not None:
+            up = seen["up"].detach()
+            hyper = self.output_hypernetworks_mlps[k](seen["token"].detach())
+            own = (hyper[:, None] @ up.flatten(2)).view(up.shape[0], 1, *up.shape[-2:])
+            masks = torch.cat([masks[:, :k], own, masks[:, k + 1 :]], dim=1)
+        self.last_masks = masks
         return out
 
 

@@ -100,17 +100,22 @@ class StepModule(nn.Module):
                 view = SearchView(
                     search, tuple(w.batch.frames.shape[-2:]), size, w.crop_noise, w.spec.crop_jitter
                 )
-            outs = rollout(
-                self.model,
-                w.batch.frames,
-                w.prompt,
-                adapters=w.spec.adapters,
-                spec_jitter=w.spec.spec_jitter,
-                spec_noise=w.spec_noise,
-                spec_drop=w.spec_drop,
-                search=view,
-                memory=w.spec.memory,
-            )
+            decoder = self.model.sam_mask_decoder
+            decoder.head_only_token = 1 if w.spec.losses.visible_head_only else None
+            try:
+                outs = rollout(
+                    self.model,
+                    w.batch.frames,
+                    w.prompt,
+                    adapters=w.spec.adapters,
+                    spec_jitter=w.spec.spec_jitter,
+                    spec_noise=w.spec_noise,
+                    spec_drop=w.spec_drop,
+                    search=view,
+                    memory=w.spec.memory,
+                )
+            finally:
+                decoder.head_only_token = None
             batch = w.batch if view is None else crop_batch(w.batch, [o["crop_boxes"] for o in outs], size)
             loss, p, d = compute_losses(
                 outs,

@@ -57,3 +57,31 @@ def test_visible_bias_shifts_the_visible_logits_where_the_object_is_present():
     assert torch.allclose(visible, expected, atol=1e-5)
     assert (outs[-6.0][0] < 0).all()  # an absent object stays absent, bias or not
     assert build_model("small", ["visible_head=token"], image_size=SIZE).visible_bias == 0.0
+
+
+def test_head_only_visible_loss_has_the_same_logits_and_trains_only_the_visible_mlp():
+    torch.manual_seed(0)
+    model = build_model("small", ["visible_head=token"], image_size=SIZE)
+    with torch.no_grad():
+        model.sam_mask_decoder.pred_obj_score_head.layers[2].bias += 3.0
+    image = torch.randn(1, 3, SIZE, SIZE)
+    click = point_prompt(torch.tensor([[[60.0, 60.0]]]), torch.tensor([[1]]))
+    prior = spec_from_box(torch.tensor([[40.0, 40, 80, 80]]), (SIZE, SIZE))
+    decoder = model.sam_mask_decoder
+
+    def visible_grads(head_only: bool):
+        model.zero_grad(set_to_none=True)
+        decoder.head_only_token = 1 if head_only else None
+        out = model.track_frame(
+            0, model.encode(image, prior), new_memory(), is_cond=True, num_frames=1, point_inputs=click
+        )
+        decoder.head_only_token = None
+        out["visible_high_res"].sigmoid().mean().backward()
+        grads = {n for n, p in model.named_parameters() if p.grad is not None and p.grad.abs().sum() > 0}
+        return out["visible_high_res"].detach(), grads
+
+    shared_logits, shared = visible_grads(False)
+    own_logits, own = visible_grads(True)
+    assert torch.allclose(shared_logits, own_logits, atol=1e-5)
+    assert any(n.startswith("sam_mask_decoder.transformer.") for n in shared)
+    assert own and all(n.startswith("sam_mask_decoder.output_hypernetworks_mlps.1.") for n in own)
