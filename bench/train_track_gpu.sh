@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The shipped default's recipe (track-clicks: memory-free rollouts, negative clicks), larger, on one GPU in under 9
 # minutes: 8x the batch, its samples drawn by worker processes (recipe `workers`), from the shipped default model.
-# A 12-iteration probe measures the step time first, so that the learning-rate schedule ends inside TRAIN_SECONDS.
+# The visible token's loss trains only that token's MLP (visible_head_only): with it on the shared decoder, every CPU
+# continuation of the default lost 2-6 points on the realistic set (docs/tracking.md, "Do the choices hold on fresh
+# clips?"). A 12-iteration probe measures the step time first, so that the learning-rate schedule ends inside TRAIN_SECONDS.
 # Then, unless NO_EVAL=1, the long-clip and realistic evaluations. Run it where `nvidia-smi` shows a GPU (never
 # needed: the CPU recipe is the same training, smaller).
 #   bash bench/train_track_gpu.sh [OUT_DIR] [TRAIN_SECONDS]      # defaults: runs/track-gpu, 330
@@ -20,7 +22,7 @@ DEVICE="${DEVICE:-cuda}" # DEVICE=cpu runs the same steps here, for a check of t
 WORKERS=$(($(nproc) > 3 ? $(nproc) - 2 : 1))
 BATCH="${BATCH:-32}" # the amodal objective's batch; the visible one's is half of it
 LARGER=(--set "stages.0.objectives.0.batch=$BATCH" --set "stages.0.objectives.1.batch=$((BATCH / 2))" --set "workers=$WORKERS"
-    --set seed=3 --set stages.0.lr=1.5e-4 --set stages.0.lr_end=1.5e-5)
+    --set seed=3 --set stages.0.lr=1.5e-4 --set stages.0.lr_end=1.5e-5 --set stages.0.objectives.0.losses.visible_head_only=true)
 INIT=amodal_vos/weights/default.safetensors
 "$AV" train track-clicks --init "$INIT" --out "$OUT/probe" --device "$DEVICE" --quiet --iters 12 \
     --set log_every=4 --set save_every=1000 "${LARGER[@]}"
