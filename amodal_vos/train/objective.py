@@ -46,9 +46,7 @@ class LossConfig:
     adv: float = 0.0
     point: float = 0.0
     visible: float = 0.0  # amodal targets: L_seg of the visible token (mask token 1) against the visible mask
-    visible_head_only: bool = (
-        False  # that loss trains only the visible token's own MLP, not the shared decoder
-    )
+    visible_head_only: bool = False  # that loss trains only the token's own MLP, not the shared decoder
     adv_crop: int = 64
     point_num: int = 256
     point_alpha: float = 1.0

@@ -12,14 +12,20 @@ from amodal_vos.model.transforms import point_prompt
 SIZE = 128
 
 
-def test_amodal_pass_is_single_mask_and_returns_token_one_as_visible():
+def _present_object():
+    """A visible-token model whose object score says present, an image, one click (SAM-2: multimask) and a prior."""
     torch.manual_seed(0)
     model = build_model("small", ["visible_head=token"], image_size=SIZE)
     with torch.no_grad():
         model.sam_mask_decoder.pred_obj_score_head.layers[2].bias += 3.0
     image = torch.randn(1, 3, SIZE, SIZE)
-    click = point_prompt(torch.tensor([[[60.0, 60.0]]]), torch.tensor([[1]]))  # one click: SAM-2 multimask
+    click = point_prompt(torch.tensor([[[60.0, 60.0]]]), torch.tensor([[1]]))
     prior = spec_from_box(torch.tensor([[40.0, 40, 80, 80]]), (SIZE, SIZE))
+    return model, image, click, prior
+
+
+def test_amodal_pass_is_single_mask_and_returns_token_one_as_visible():
+    model, image, click, prior = _present_object()
 
     def run(feats):
         return model.track_frame(0, feats, new_memory(), is_cond=True, num_frames=1, point_inputs=click)
@@ -60,13 +66,7 @@ def test_visible_bias_shifts_the_visible_logits_where_the_object_is_present():
 
 
 def test_head_only_visible_loss_has_the_same_logits_and_trains_only_the_visible_mlp():
-    torch.manual_seed(0)
-    model = build_model("small", ["visible_head=token"], image_size=SIZE)
-    with torch.no_grad():
-        model.sam_mask_decoder.pred_obj_score_head.layers[2].bias += 3.0
-    image = torch.randn(1, 3, SIZE, SIZE)
-    click = point_prompt(torch.tensor([[[60.0, 60.0]]]), torch.tensor([[1]]))
-    prior = spec_from_box(torch.tensor([[40.0, 40, 80, 80]]), (SIZE, SIZE))
+    model, image, click, prior = _present_object()
     decoder = model.sam_mask_decoder
 
     def visible_grads(head_only: bool):
