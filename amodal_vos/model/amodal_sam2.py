@@ -68,9 +68,8 @@ class _KeepingMaskDecoder(MaskDecoder):
         k = self.head_only_token
         seen: dict[str, torch.Tensor] = {}
         hooks = []
-        if (
-            k is not None
-        ):  # the token's decoder output and the upscaled embedding, as predict_masks computes them
+        if k is not None:
+            # the token's decoder output and the upscaled embedding, as predict_masks computes them
             mlp = self.output_hypernetworks_mlps[k]
             hooks.append(mlp.register_forward_pre_hook(lambda _m, a: seen.__setitem__("token", a[0])))
             last = self.output_upscaling[-1]  # the final activation: its output is the upscaled embedding
