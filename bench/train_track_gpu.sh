@@ -3,7 +3,8 @@
 # minutes: 8x the batch, its samples drawn by worker processes (recipe `workers`), from the shipped default model.
 # The visible token's loss trains only that token's MLP (visible_head_only): with it on the shared decoder, every CPU
 # continuation of the default lost 2-6 points on the realistic set (docs/tracking.md, "Do the choices hold on fresh
-# clips?"). A 12-iteration probe measures the step time first, so that the learning-rate schedule ends inside TRAIN_SECONDS.
+# clips?"). A 12-iteration probe measures the step time first, so that the learning-rate schedule ends inside
+# TRAIN_SECONDS.
 # Then, unless NO_EVAL=1, the long-clip and realistic evaluations. Run it where `nvidia-smi` shows a GPU (never
 # needed: the CPU recipe is the same training, smaller).
 #   bash bench/train_track_gpu.sh [OUT_DIR] [TRAIN_SECONDS]      # defaults: runs/track-gpu, 330
