@@ -11,6 +11,8 @@ $(BIN)/.installed: pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q $(TORCH)
 	SAM2_BUILD_CUDA=0 $(BIN)/pip install -q --no-build-isolation --no-deps sam2==1.1.0
+	# opencv-contrib (CSRT) replaces the plain wheel an older .venv may hold: both own the cv2 folder
+	$(BIN)/pip uninstall -q -y opencv-python-headless 2>/dev/null || true
 	$(BIN)/pip install -q -e ".[dev]"
 	touch $@
 

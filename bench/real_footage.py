@@ -4,7 +4,7 @@ hand-labelled amodal boxes on the five contact-sheet frames.
 
     bash bench/real_footage/install.sh
     python bench/real_footage.py [--checkpoint CKPT] [--out DIR] [--max-frames N] [--clips vtest,cup] [--figure PNG]
-        [--motion IOU|off] [--shape IOU|off]
+        [--motion IOU|off] [--shape IOU|off] [--no-box-tracker]
 
 Writes DIR/<clip>.png per clip: frames at 0, 25, 50, 75 and 100% of the range, the input with the hand-labelled
 boxes (thin, in each object's colour) above the project's overlay (amodal_vos.io.annotators: visible part filled,
@@ -184,6 +184,7 @@ def main() -> None:
     parser.add_argument(
         "--shape", help="the tracker's shape setting: an IoU, or 'off' (default: the tracker's)"
     )
+    parser.add_argument("--no-box-tracker", action="store_true", help="priors from the masks alone (no CSRT)")
     args = parser.parse_args()
     clips = json.loads(CLIPS.read_text())["clips"]
     if args.clips:
@@ -192,6 +193,8 @@ def main() -> None:
     kwargs = {} if args.motion is None else {"motion": None if args.motion == "off" else float(args.motion)}
     if args.shape is not None:
         kwargs["shape"] = None if args.shape == "off" else float(args.shape)
+    if args.no_box_tracker:
+        kwargs["box_tracker"] = False
     if args.checkpoint:
         tracker = AmodalTracker.from_checkpoint(args.checkpoint, **kwargs)
     else:

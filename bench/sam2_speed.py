@@ -6,7 +6,7 @@
    with the checkpoint's base weights (strict=False; only adapter keys may be skipped). Same JPEG folder (a
    640x480 generated fish clip), same frame-0 boxes, 1 and 3 objects, for (a) the shipped default model as its
    config says and (b) a search-region checkpoint, each also without moved masks (``shape=None``,
-   tracking/shape_flow.py), (b) also with the other memory setting than its config's
+   tracking/shape_flow.py) and without the appearance tracker (``box_tracker=False``, tracking/box_tracker.py), (b) also with the other memory setting than its config's
    (``track_memory``); if (b) has no ``visible_head: token``, also
    (b+token): the same weights with that flag set in memory (one-pass speed; its token-1 masks are untrained).
 2. fps of (b) and (b+token), one object, same 640x480 clip, 1 and 2 torch threads (goal >= 10 fps).
@@ -139,20 +139,30 @@ def ratio(times: dict, slow: str, fast: str, minus: list[float] | None = None) -
 
 
 def ours(
-    checkpoint: Path, token: bool = False, memory: bool | None = None, shape: float | None = SHAPE_AGREE
+    checkpoint: Path,
+    token: bool = False,
+    memory: bool | None = None,
+    shape: float | None = SHAPE_AGREE,
+    box_tracker: bool = True,
 ) -> AmodalTracker:
     """Our tracker over a checkpoint; ``memory`` None: as its config says (``track_memory``)."""
     model, description = load_model(checkpoint, None, None, "cpu")
     if token:
         OmegaConf.update(model.config, "visible_head", "token", force_add=True)
-    return AmodalTracker(model, visible=True, memory=memory, shape=shape, description=description)
+    return AmodalTracker(
+        model, visible=True, memory=memory, shape=shape, box_tracker=box_tracker, description=description
+    )
 
 
 def section_vs_sam2(
     label: str, ckpt: Path, folder: Path, boxes: list[Box], frames: int, reps: int, memoryless: bool = False
 ) -> None:
     meta = meta_predictor(ckpt)
-    trackers = {f"ours {label}": ours(ckpt), f"ours {label}, no moved masks": ours(ckpt, shape=None)}
+    trackers = {
+        f"ours {label}": ours(ckpt),
+        f"ours {label}, no moved masks": ours(ckpt, shape=None),
+        f"ours {label}, no box tracker": ours(ckpt, box_tracker=False),
+    }
     cfg = read_header(ckpt)[0]
     if memoryless:  # the other memory setting than the checkpoint's own
         other = not cfg.get("track_memory", True)

@@ -115,9 +115,10 @@ def paired(clips: dict, base: dict, key: str) -> tuple[float, float]:
     return float(d.mean()), float(d.std(ddof=1) / np.sqrt(len(d)))
 
 
-def run_set(model, clips: list, label: str) -> dict:
+def run_set(model, clips: list, label: str, **options) -> dict:
+    """The ``amodal-vos eval`` protocol without baselines on ``clips`` (``options``: AmodalTracker settings)."""
     tic = time.perf_counter()
-    result = evaluate(TrackerPredictor(model), clips, EvalOptions(baselines=False))
+    result = evaluate(TrackerPredictor(model, **options), clips, EvalOptions(baselines=False))
     seconds = time.perf_counter() - tic
     s = result.summary()["amodal"]
     return {

@@ -13,7 +13,8 @@
                 "moved_masks": float | null,  # the tracker's ``shape`` (null: masks from the model alone)
                 "keep_apart": float | null,  # its ``apart`` (null, the default: collapses are left as they are)
                 "drop_strays": float | null,  # its ``strays`` (null: parts on other objects are kept)
-                "prompt_views": bool, ...},  # box prompts' frames also segmented from other crops (``views``)
+                "prompt_views": bool,  # box prompts' frames also segmented from other crops (``views``)
+                "box_tracker": bool, ...},  # priors from an appearance tracker (CSRT) where it finds the object
       "objects": [{"id": int, "prompt": {"frame": int, "box": [x, y, w, h] | null,
                                          "points": [[x, y], ...], "labels": [1 | 0, ...],
                                          "mask": RLE}, # only for a mask prompt

@@ -90,6 +90,8 @@ class Group:
     seen: tuple | None = None
     # per object: (last step's chosen logits [S, S] numpy, their shape_flow.model_grid), for shape_flow
     shapes: list | None = None
+    # per object: its box_tracker.Look (CSRT) or None, with ``box_tracker``
+    looks: list | None = None
 
     @property
     def spec(self) -> torch.Tensor:
@@ -129,4 +131,5 @@ class Group:
             self.size,
             self.seen,
             None if self.shapes is None else [self.shapes[i] for i in index],
+            None if self.looks is None else [self.looks[i] for i in index],
         )

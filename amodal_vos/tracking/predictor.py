@@ -61,12 +61,13 @@ class AmodalPredictor(ModelConstructors):
         apart: float | None = None,
         strays: float | None = STRAYS,
         views: bool = True,
+        box_tracker: bool = True,
         memory: bool | None = None,
         description: dict | None = None,
     ) -> None:
         self.model = model.eval()
         self.visible, self.adapters, self.motion, self.shape = visible, adapters, motion, shape
-        self.apart, self.strays, self.views = apart, strays, views
+        self.apart, self.strays, self.views, self.box_tracker = apart, strays, views, box_tracker
         self.memory = uses_memory(model) if memory is None else memory
         options = {
             "adapters": adapters,
@@ -77,6 +78,7 @@ class AmodalPredictor(ModelConstructors):
             "apart": apart,
             "strays": strays,
             "views": views,
+            "box_tracker": box_tracker,
         }
         self.sweeps = Sweeps(self.model, {**options, "batch_objects": batch_objects, "memory": self.memory})
         self.description = describe(model, description)
@@ -87,7 +89,7 @@ class AmodalPredictor(ModelConstructors):
         return cls(
             tracker.model, visible=tracker.visible, adapters=tracker.adapters,
             batch_objects=tracker.batch_objects, motion=tracker.motion, shape=tracker.shape, apart=tracker.apart,
-            strays=tracker.strays, views=tracker.views, memory=tracker.memory,
+            strays=tracker.strays, views=tracker.views, box_tracker=tracker.box_tracker, memory=tracker.memory,
             description=dict(tracker.description),
         )  # fmt: skip
 

@@ -20,6 +20,10 @@ With ``shape`` as well (the trackers' default), each object's last mask is moved
 IoU below ``shape``, so a mask that jumps off its object, shrinks or vanishes while the object is followed does not.
 With ``strays`` (strays.py) a piece of a new mask that lies on another object's mask is then removed, so its box does
 not spread over the neighbour; with ``apart`` (apart.py) an object whose mask jumped onto another's keeps its last.
+With ``box_tracker`` (with motion; the trackers' default) an appearance tracker (box_tracker.py: OpenCV's CSRT,
+started on the prompt box) follows each object, and its box is the object's prior wherever it finds the object, so
+the model's own masks move the prior only where CSRT loses it; a predicted box below ``motion`` IoU with it is
+refused as above.
 
 Without memory (``memory=False``): every later frame is segmented like a prompt frame, from its prior box as a box
 prompt (with Mspec and crop as usual) and an empty memory bank; no memory is encoded or kept. Measured in
@@ -40,6 +44,7 @@ after any frame. Frame indices here are local (0 = first tracked frame), ``num_f
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import torch
 
@@ -55,6 +60,7 @@ from amodal_vos.model.search import (
 )
 from amodal_vos.model.transforms import box_prompt
 from amodal_vos.tracking.apart import KeepApart
+from amodal_vos.tracking.box_tracker import Look, check_csrt, colour_frame
 from amodal_vos.tracking.groups import Group, ModelPrompt, ObjectStep, prompt_inputs
 from amodal_vos.tracking.memory import MemoryBank, memory_horizon
 from amodal_vos.tracking.motion import MAX_SIDE, BoxFlow, box_iou, gray_frame, gray_frames
@@ -62,7 +68,17 @@ from amodal_vos.tracking.prompt_views import PromptViews, acts
 from amodal_vos.tracking.shape_flow import STILL, ShapeFlow, model_grids
 from amodal_vos.tracking.strays import DropStrays
 
+ABSENT_LOGIT = -10.0  # mask logits of an object reported absent
+LOOK_AGREE = 0.5  # a CSRT box below this IoU with the object's mask moved by its own pixels is not taken
+
 __all__ = ["ModelPrompt", "ObjectStep", "Propagation"]
+
+
+def absent(step: ObjectStep) -> ObjectStep:
+    """The step reported as an absent object: empty masks, presence 0."""
+    empty = torch.full_like(step.amodal, ABSENT_LOGIT)
+    visible = None if step.visible is None else torch.full_like(step.visible, ABSENT_LOGIT)
+    return replace(step, amodal=empty, visible=visible, score=0.0)
 
 
 class Propagation:
@@ -86,6 +102,7 @@ class Propagation:
         apart: float | None = None,
         strays: float | None = None,
         views: bool = False,
+        box_tracker: bool = False,
     ) -> None:
         self.model, self.num_frames, self.reverse = model, int(num_frames), reverse
         self.memory = memory
@@ -98,6 +115,10 @@ class Propagation:
         self.shape = ShapeFlow(shape) if shape is not None and self.flow is not None else None
         self.apart = KeepApart(apart) if apart is not None and self.shape is not None else None
         self.strays = DropStrays(strays) if strays is not None and self.shape is not None else None
+        self.looks = box_tracker and self.flow is not None
+        if self.looks:
+            check_csrt()
+        self.unseen: set[int] = set()  # objects CSRT did not find on this step's frame: reported absent
         if self.search is not None and hw is None:
             raise ValueError("a search-region model needs the frame size hw")
         self.hw = hw if self.search is not None else (self.size, self.size)
@@ -258,13 +279,15 @@ class Propagation:
         return out
 
     def flow_frames(self, image: torch.Tensor) -> tuple | None:
-        """The grey frames (motion.FlowFrame: the box flow's, the mask flow's or None) that ``step`` reads from
-        ``image``; None without flow. A caller may make them ahead, in its prefetch thread, and pass them in."""
+        """The frames that ``step`` reads from ``image`` for its flow: grey (motion.FlowFrame: the box flow's, the mask
+        flow's or None) and, with ``box_tracker``, the BGR frame (else None); None without flow. A caller may make
+        them ahead, in its prefetch thread, and pass them in."""
         if self.flow is None:
             return None
+        colour = colour_frame(image) if self.looks else None
         if self.shape is None:
-            return gray_frame(image), None
-        return gray_frames(image, MAX_SIDE, self.shape.settings.max_side)
+            return gray_frame(image), None, colour
+        return (*gray_frames(image, MAX_SIDE, self.shape.settings.max_side), colour)
 
     @torch.inference_mode()
     def step(self, t: int, image: torch.Tensor, greys: tuple | None = None) -> list[ObjectStep]:
@@ -275,7 +298,11 @@ class Propagation:
         if not groups:
             return []
         tic = time.perf_counter()
-        moved = self._move_boxes(t, greys or self.flow_frames(image), groups)
+        greys = greys or self.flow_frames(image)
+        moved = self._move_boxes(t, greys, groups)
+        colour = None if greys is None else greys[2]
+        if colour is not None:
+            self._look_boxes(t, colour, groups, moved)
         modal_outs: dict[int, dict] = {}
         if not self.adapters:  # plain modal SAM-2 tracking through its own memory bank
             modal = self.model.encode(self._images(image, groups), None)
@@ -295,6 +322,8 @@ class Propagation:
                 if g.needs_modal_box:
                     mask = modal_outs[id(g)]["pred_masks_high_res"][:, 0] > 0
                     self._follow(g, next_boxes(mask.cpu(), g.spec)[0])
+            if colour is not None:
+                self._start_looks(t, colour, groups)
             prior_boxes = torch.cat([g.spec for g in groups])
             specs = spec_from_box(prior_boxes, (self.size, self.size)).to(image.device)
             feats = self.model.encode(images.expand(len(prior_boxes), -1, -1, -1), specs)
@@ -324,7 +353,7 @@ class Propagation:
         or None)}."""
         if greys is None:
             return {}
-        (grey, fine), moved = greys, {}
+        (grey, fine, _), moved = greys, {}
         for g in groups:
             last, g.seen = g.seen, (t, grey, fine)  # kept in snapshots, so a restored sweep moves boxes alike
             if g.frame == t or last is None or abs(t - last[0]) != 1:
@@ -346,6 +375,58 @@ class Propagation:
                 trusted = trusted | torch.tensor(shaped)
             moved[id(g)] = (g.boxes, trusted, moves)  # g.boxes is replaced, never changed in place
         return moved
+
+    def _look_boxes(self, t: int, frame, groups: list[Group], moved: dict) -> None:
+        """With ``box_tracker``, before the crops are made: each object's box on this frame where its CSRT finds it
+        (objects not prompted here, whose look saw the last frame), taken as its prior and as the box its prediction
+        must agree with (``moved``). Where the object's last mask moved with its own pixels (shape_flow.py, trusted)
+        overlaps CSRT's box at IoU below ``LOOK_AGREE``, the moved mask's box is kept and CSRT restarts from it.
+        Objects whose CSRT does not find them are reported absent on this frame (``unseen``): a mask left after the
+        object has gone mostly lies on another object or on the background (docs/tracking.md)."""
+        self.unseen, last = set(), t + 1 if self.reverse else t - 1
+        for g in groups:
+            if self._cond(g, t) is not None or g.looks is None:
+                continue
+            boxes, found = g.boxes.clone(), torch.zeros(len(g.prompts), dtype=torch.bool)
+            moves = moved.get(id(g), (None, None, None))[
+                2
+            ]  # the last masks moved with their pixels, where trusted
+            shaped = [m is not None for m in moves or [None] * len(g.prompts)]
+            for i, look in enumerate(g.looks):
+                if look is None or look.frame != last:
+                    continue
+                box = look.update(frame, t)
+                if (
+                    box is not None
+                    and shaped[i]
+                    and box_iou(box[None], g.boxes[i : i + 1].float())[0] < LOOK_AGREE
+                ):
+                    # CSRT left the pixels of the object's last mask (it learned something static inside the box,
+                    # such as an occluder): it starts again where those pixels went
+                    g.looks[i] = Look.start(frame, g.boxes[i].tolist(), t)
+                    continue
+                if box is None:
+                    self.unseen.add(g.prompts[i].obj_id)
+                else:
+                    boxes[i], found[i] = box.to(boxes.dtype), True
+            if found.any():
+                g.boxes = boxes
+                trusted, moves = moved.get(id(g), (None, found, None))[1:]
+                moved[id(g)] = (boxes, trusted | found, moves)
+
+    def _start_looks(self, t: int, frame, groups: list[Group]) -> None:
+        """CSRT starts from the prompt box on a prompt frame (a correcting box's frame too), and from the prior box
+        where an object has no look that saw this frame (its box was too small, or a restored sweep's look has
+        gone on since its snapshot)."""
+        for g in groups:
+            prompted = self._cond(g, t) is not None
+            looks = g.looks or [None] * len(g.prompts)
+            g.looks = [
+                Look.start(frame, g.boxes[i].tolist(), t)
+                if prompted or look is None or look.frame != t
+                else look
+                for i, look in enumerate(looks)
+            ]
 
     def _images(self, image: torch.Tensor, groups: list[Group]) -> torch.Tensor:
         """The model input: the frame itself [1, 3, S, S], or each object's crop [N, 3, S, S] with search regions
@@ -460,6 +541,7 @@ class Propagation:
                 prior = None if prior_boxes is None else prior_boxes[offset + i]
                 vis = None if visible is None else visible[i]
                 crop = None if crops is None else crops[i]
-                steps.append(ObjectStep(p.obj_id, logits[i], vis, scores[i], prior, crop, ious[i]))
+                step = ObjectStep(p.obj_id, logits[i], vis, scores[i], prior, crop, ious[i])
+                steps.append(absent(step) if p.obj_id in self.unseen else step)
             offset += len(g.prompts)
         return steps

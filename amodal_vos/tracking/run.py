@@ -141,6 +141,7 @@ class TrackingRun:
         apart: float | None = None,
         strays: float | None = None,
         views: bool = False,
+        box_tracker: bool = False,
         memory: bool = True,
         on_frame: Callable[[FrameEvent], None] | None = None,
         allow_truncated: bool = False,
@@ -163,6 +164,7 @@ class TrackingRun:
             "apart": apart,
             "strays": strays,
             "views": views,
+            "box_tracker": box_tracker,
             "memory": memory,
         }
         self.timings = Timings()

@@ -83,6 +83,7 @@ def run_description(owner, visible: bool) -> dict:
         "keep_apart": owner.apart if moved is not None else None,
         "drop_strays": owner.strays if moved is not None else None,
         "prompt_views": acts(owner.model, owner.views, owner.adapters, owner.memory),
+        "box_tracker": bool(owner.box_tracker and owner.motion is not None),
     }
 
 
@@ -100,6 +101,8 @@ class AmodalTracker(ModelConstructors):
     another object's new mask, and more of it on the others' last masks than on its own, is removed (strays.py).
     ``views``: a box prompt's frame is also segmented from a wider and a mirrored crop, and the mask whose box agrees
     best with the prompt box is kept (prompt_views.py; memory-free search-region models with a visible token).
+    ``box_tracker`` (with motion): an appearance tracker (OpenCV's CSRT) follows each object from its prompt box,
+    and its box is the object's prior box wherever it finds the object (box_tracker.py).
     ``memory=False``: no memory bank; every later frame is segmented from its prior box like a prompt frame
     (default: the model config's ``track_memory``)."""
 
@@ -115,12 +118,14 @@ class AmodalTracker(ModelConstructors):
         apart: float | None = None,
         strays: float | None = STRAYS,
         views: bool = True,
+        box_tracker: bool = True,
         memory: bool | None = None,
         description: dict | None = None,
     ) -> None:
         self.model = model.eval()
         self.visible, self.adapters, self.batch_objects = visible, adapters, batch_objects
         self.motion, self.shape, self.apart, self.strays, self.views = motion, shape, apart, strays, views
+        self.box_tracker = box_tracker
         self.memory = uses_memory(model) if memory is None else memory
         self.description = describe(model, description)
         self.last_run: TrackingRun | None = None
@@ -179,7 +184,7 @@ class AmodalTracker(ModelConstructors):
             self.model, source, prompts, start, end, outputs, result,
             adapters=self.adapters, visible=visible, prune=prune, batch_objects=self.batch_objects, on_frame=callback,
             motion=self.motion, shape=self.shape, apart=self.apart, strays=self.strays, views=self.views,
-            memory=self.memory,
+            box_tracker=self.box_tracker, memory=self.memory,
             allow_truncated=allow_truncated,
         )  # fmt: skip
         self.last_run = run

@@ -38,6 +38,14 @@ def test_track_writes_overlay_and_masks(clip, small_yaml, tmp_path):
     assert (
         doc["model"]["prompt_views"] is False
     )  # a whole-frame model with memory: the prompt views do not act
+    assert doc["model"]["box_tracker"] is True  # CSRT gives the prior boxes by default
+
+
+def test_no_box_tracker_takes_priors_from_the_masks_and_says_so(clip, small_yaml, tmp_path):
+    result = invoke("track", clip[0], "--box", "5,20,25,25", "--config", small_yaml, "-o", tmp_path / "out.mp4",
+                    "--max-frames", 4, "-q", "--no-box-tracker")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "out.json").read_text())["model"]["box_tracker"] is False
 
 
 def test_no_moved_masks_turns_the_mask_motion_off_and_says_so(clip, small_yaml, tmp_path):

@@ -73,6 +73,11 @@ def test_without_corrections_the_predictor_gives_the_masks_of_track(which, model
 def test_a_correction_on_frame_k_recomputes_frames_from_k_only(tracker, clip, steps, keep_memory):
     """With a snapshot after every frame only frames from k on are computed again; without (the CLI's setting)
     frames before k are recomputed to rebuild the memory, but their results come out the same."""
+    if (
+        keep_memory
+    ):  # a sweep restored from a snapshot restarts the CSRT of objects not corrected there (its state
+        # cannot be copied into snapshots; docs/predictor.md): the comparison with a fresh run is exact without it
+        tracker = AmodalTracker(tracker.model, box_tracker=False, description=dict(tracker.description))
     predictor, k = AmodalPredictor.from_tracker(tracker), 12
     state = predictor.init_state(clip[0], keep_memory=keep_memory)
     for obj_id, p in enumerate(PROMPTS[:2], 1):

@@ -1,0 +1,77 @@
+"""Each object's box followed by an appearance tracker that the model's masks cannot move (OpenCV's CSRT).
+
+The model segments every frame from a prior box (its crop and Mspec). Taken from the model's own last mask, that box
+follows the mask's mistakes: a mask that grows or jumps onto a neighbour carries the next frame's crop with it, and
+the track does not come back. CSRT (a discriminative correlation filter with channel and spatial reliability, Lukezic
+et al., CVPR 2017) learns the object's look online from its prompt box on and finds it again on each frame, from the
+pixels alone. With a ``Look`` per object, propagation.py takes that box as the object's prior wherever CSRT finds the
+object (unless it leaves the object's own moving pixels), and reports the object absent where CSRT does not find it.
+Measured in docs/tracking.md ("An appearance tracker for the prior box").
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import torch
+
+from amodal_vos.errors import UserError
+from amodal_vos.model.transforms import IMAGENET_MEAN, IMAGENET_STD
+
+MIN_SIDE = 4  # px: a box narrower than this (after clipping to the frame) is not followed
+
+
+def colour_frame(image: torch.Tensor) -> np.ndarray:
+    """A normalised model input [1, 3, H, W] -> the frame as OpenCV reads it (uint8 [H, W, 3], BGR)."""
+    mean = torch.as_tensor(IMAGENET_MEAN, device=image.device).view(3, 1, 1)
+    std = torch.as_tensor(IMAGENET_STD, device=image.device).view(3, 1, 1)
+    rgb = (image[0].float() * std + mean).mul_(255).round_().clamp_(0, 255).to(torch.uint8)
+    return np.ascontiguousarray(rgb.flip(0).permute(1, 2, 0).cpu().numpy())
+
+
+def clipped_box(box, hw: tuple[int, int]) -> tuple[int, int, int, int] | None:
+    """The xyxy ``box`` clipped to the frame, as OpenCV's integer x, y, w, h; None when under ``MIN_SIDE``."""
+    x0, y0 = max(int(np.floor(box[0])), 0), max(int(np.floor(box[1])), 0)
+    x1, y1 = min(int(np.ceil(box[2])), hw[1]), min(int(np.ceil(box[3])), hw[0])
+    if x1 - x0 < MIN_SIDE or y1 - y0 < MIN_SIDE:
+        return None
+    return x0, y0, x1 - x0, y1 - y0
+
+
+def check_csrt() -> None:
+    """A one-line UserError where this OpenCV has no CSRT (the plain opencv wheels lack it)."""
+    if not hasattr(cv2, "TrackerCSRT_create"):
+        raise UserError(
+            "this OpenCV has no CSRT tracker: pip install opencv-contrib-python-headless "
+            "(in place of opencv-python-headless), or track with --no-box-tracker"
+        )
+
+
+class Look:
+    """One object's CSRT tracker and the local frame it last saw (``frame``): a snapshot of a sweep holds its
+    objects' looks, and a restored sweep goes on with those that still stand on the snapshot's frame."""
+
+    def __init__(self, tracker: cv2.Tracker, frame: int) -> None:
+        self.tracker, self.frame = tracker, frame
+
+    @classmethod
+    def start(cls, image: np.ndarray, box, frame: int) -> Look | None:
+        """Learn the object's look from the xyxy ``box`` (pixels) of ``image`` (BGR uint8), local frame ``frame``;
+        None for a box too small to follow."""
+        xywh = clipped_box(box, image.shape[:2])
+        if xywh is None:
+            return None
+        tracker = (
+            cv2.TrackerCSRT_create()
+        )  # OpenCV's settings (a template of 200 px measured better than 100)
+        tracker.init(image, xywh)
+        return cls(tracker, frame)
+
+    def update(self, image: np.ndarray, frame: int) -> torch.Tensor | None:
+        """The object's xyxy box on ``image`` (float32), or None where CSRT does not find it (its peak is too
+        weak)."""
+        ok, (x, y, w, h) = self.tracker.update(image)
+        self.frame = frame
+        if not ok or w < MIN_SIDE or h < MIN_SIDE:
+            return None
+        return torch.tensor([x, y, x + w, y + h], dtype=torch.float32)

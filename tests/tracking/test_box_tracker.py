@@ -1,0 +1,120 @@
+"""The appearance tracker for the prior box (tracking/box_tracker.py, OpenCV's CSRT): it follows a moving patch
+from its first box, and propagation takes its box as the prior where the model's masks drift."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from amodal_vos.errors import UserError
+from amodal_vos.model.transforms import frames_to_input
+from amodal_vos.tracking import box_tracker
+from amodal_vos.tracking.box_tracker import Look, check_csrt, clipped_box, colour_frame
+from amodal_vos.tracking.motion import box_iou
+from amodal_vos.tracking.propagation import Propagation
+
+from .test_motion import frame_with_patch, near, texture
+from .test_propagation import box_prompt, spec_rect, spy  # noqa: F401  (spy is a fixture)
+
+
+def bgr(frame: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(frame[..., ::-1])
+
+
+def test_colour_frame_undoes_the_normalisation_as_bgr():
+    frame = texture(64, seed=3)
+    assert np.abs(colour_frame(frames_to_input(frame, None)).astype(int) - bgr(frame)).max() <= 1
+
+
+def test_boxes_are_clipped_to_the_frame_and_tiny_ones_are_not_followed():
+    assert clipped_box([-10.5, 5.2, 30.0, 80.0], (64, 64)) == (0, 5, 30, 59)
+    assert clipped_box([-10.0, 5.0, 3.0, 40.0], (64, 64)) is None
+    assert Look.start(bgr(frame_with_patch(30, 30)), [125.0, 5.0, 135.0, 40.0], 0) is None  # 3 px inside 128
+
+
+def test_csrt_follows_a_moving_patch_from_its_first_box():
+    look = Look.start(bgr(frame_with_patch(20, 30)), [20.0, 30.0, 60.0, 70.0], 0)
+    for t in range(1, 10):
+        x, y = 20 + 5 * t, 30 + 3 * t
+        box = look.update(bgr(frame_with_patch(x, y, hw=(160, 160))[:128, :128]), t)
+        assert look.frame == t
+        truth = torch.tensor([[x, y, min(x + 40, 128), min(y + 40, 128)]], dtype=torch.float32)
+        assert box is not None and box_iou(box[None], truth).item() > 0.7, (t, box)
+
+
+def test_a_missing_csrt_is_one_clear_error(monkeypatch):
+    monkeypatch.delattr(box_tracker.cv2, "TrackerCSRT_create")
+    with pytest.raises(UserError, match="opencv-contrib-python-headless"):
+        check_csrt()
+
+
+@pytest.fixture
+def moving():
+    """Five frames of a textured patch moving 4 px right and 2 px down per frame, from (30, 30)."""
+    return [frames_to_input(frame_with_patch(30 + 4 * t, 30 + 2 * t), 128) for t in range(5)]
+
+
+def test_the_prior_follows_csrt_where_the_masks_grow(model, moving, spy):  # noqa: F811
+    """Masks that grow a little each frame stay within the flow's refusal threshold and carry the prior with them;
+    with the box tracker the prior is CSRT's box on the patch."""
+    calls, script = spy
+
+    def priors(box_tracker: bool) -> list[tuple]:
+        calls.clear()
+        script.update({t: [(30 - 4 * t, 30 - 4 * t, 70 + 6 * t, 70 + 6 * t)] for t in range(1, 5)})
+        sweep = Propagation(model, [box_prompt(1, 0, [30, 30, 70, 70])], num_frames=5, visible=False,
+                            motion=0.5, box_tracker=box_tracker)  # fmt: skip
+        for t in range(5):
+            sweep.step(t, moving[t])
+        return [spec_rect(p[0]) for _, p in calls]
+
+    grown, followed = priors(False), priors(True)
+    assert grown[4][2] - grown[4][0] > 80  # the masks' growth made the prior twice the patch's size
+    for t in range(1, 5):  # the patch's box (30 + 4t, 30 + 2t, +40) grown by 20 % per side
+        x, y = 30 + 4 * t, 30 + 2 * t
+        assert near(followed[t], (x - 8, y - 8, x + 48, y + 48), tol=3), (t, followed[t])
+
+
+def test_an_object_csrt_no_longer_finds_is_reported_absent(model, spy):  # noqa: F811
+    """The patch is gone from frame 2 on (flat grey): the scripted masks stay, but the object is reported absent."""
+    _, script = spy
+    script.update({t: [(30 + 4 * t, 30, 70 + 4 * t, 70)] for t in range(4)})
+    frames = [frame_with_patch(30, 30), frame_with_patch(34, 30)] + [
+        np.full((128, 128, 3), 128, np.uint8)
+    ] * 2
+    for looks, gone in ((False, [False, False]), (True, [True, True])):
+        sweep = Propagation(model, [box_prompt(1, 0, [30, 30, 70, 70])], num_frames=4, visible=False,
+                            motion=0.5, box_tracker=looks)  # fmt: skip
+        steps = [sweep.step(t, frames_to_input(f, 128))[0] for t, f in enumerate(frames)]
+        assert [s.score == 0.0 and bool((s.amodal < 0).all()) for s in steps] == [False, False, *gone]
+
+
+class FarLook:
+    """A CSRT stand-in that saw frame 0 and reports the object far from where it was."""
+
+    frame = 0
+
+    def update(self, image, frame):
+        self.frame = frame
+        return torch.tensor([80.0, 80.0, 120.0, 120.0])
+
+
+@pytest.mark.parametrize("mask_moved", [True, False])
+def test_csrt_that_leaves_the_moved_mask_restarts_there(model, moving, mask_moved):
+    """Where the last mask moved with its own pixels (a trusted shape_flow move) and CSRT's box does not overlap it,
+    the moved mask's box stays the prior and CSRT starts again from it; without a trusted mask move CSRT's box is
+    taken."""
+    sweep = Propagation(model, [box_prompt(1, 0, [30, 30, 70, 70])], num_frames=2, visible=False,
+                        motion=0.5, box_tracker=True)  # fmt: skip
+    sweep.step(0, moving[0])
+    g = sweep.groups[0]
+    g.boxes, g.looks = torch.tensor([[34.0, 32.0, 74.0, 72.0]]), [FarLook()]
+    moved = {id(g): (g.boxes, torch.tensor([mask_moved]), ["a move" if mask_moved else None])}
+    sweep._look_boxes(1, colour_frame(moving[1]), [g], moved)
+    if mask_moved:
+        assert g.boxes.tolist() == [[34.0, 32.0, 74.0, 72.0]]
+        assert isinstance(g.looks[0], Look) and g.looks[0].frame == 1
+    else:
+        assert g.boxes.tolist() == [[80.0, 80.0, 120.0, 120.0]] and isinstance(g.looks[0], FarLook)
+    assert sweep.unseen == set()
