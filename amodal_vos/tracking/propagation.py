@@ -388,9 +388,8 @@ class Propagation:
             if self._cond(g, t) is not None or g.looks is None:
                 continue
             boxes, found = g.boxes.clone(), torch.zeros(len(g.prompts), dtype=torch.bool)
-            moves = moved.get(id(g), (None, None, None))[
-                2
-            ]  # the last masks moved with their pixels, where trusted
+            _, trusted, moves = moved.get(id(g), (None, found, None))
+            # the objects whose last mask moved with its pixels (a trusted shape_flow move)
             shaped = [m is not None for m in moves or [None] * len(g.prompts)]
             for i, look in enumerate(g.looks):
                 if look is None or look.frame != last:
@@ -411,7 +410,6 @@ class Propagation:
                     boxes[i], found[i] = box.to(boxes.dtype), True
             if found.any():
                 g.boxes = boxes
-                trusted, moves = moved.get(id(g), (None, found, None))[1:]
                 moved[id(g)] = (boxes, trusted | found, moves)
 
     def _start_looks(self, t: int, frame, groups: list[Group]) -> None:
