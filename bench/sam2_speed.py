@@ -6,7 +6,8 @@
    with the checkpoint's base weights (strict=False; only adapter keys may be skipped). Same JPEG folder (a
    640x480 generated fish clip), same frame-0 boxes, 1 and 3 objects, for (a) the shipped default model as its
    config says and (b) a search-region checkpoint, each also without moved masks (``shape=None``,
-   tracking/shape_flow.py) and without the appearance tracker (``box_tracker=False``, tracking/box_tracker.py), (b) also with the other memory setting than its config's
+   tracking/shape_flow.py) and without the appearance tracker (``box_tracker=False``, tracking/box_tracker.py),
+   (b) also with the other memory setting than its config's
    (``track_memory``); if (b) has no ``visible_head: token``, also
    (b+token): the same weights with that flag set in memory (one-pass speed; its token-1 masks are untrained).
 2. fps of (b) and (b+token), one object, same 640x480 clip, 1 and 2 torch threads (goal >= 10 fps).

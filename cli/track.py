@@ -132,8 +132,8 @@ OUT.partial.mp4 / OUT.partial.json). A truncated video is an error unless --allo
 @model_options
 def track(
     video, boxes, points, negatives, prompts_file, detections, frame, formats, no_legend, output, masks, png_dir,
-    start, end, max_frames, quiet, allow_truncated, no_moved_masks, no_prompt_views, no_box_tracker, checkpoint, config, device,
-    no_visible, force,
+    start, end, max_frames, quiet, allow_truncated, no_moved_masks, no_prompt_views, no_box_tracker, checkpoint,
+    config, device, no_visible, force,
 ) -> None:  # fmt: skip
     """Track objects through VIDEO (a video file, a folder of JPEG/PNG frames, or an image) and predict their
     amodal masks: the whole shape of each object, including the parts hidden behind other things."""

@@ -61,9 +61,8 @@ class Look:
         xywh = clipped_box(box, image.shape[:2])
         if xywh is None:
             return None
-        tracker = (
-            cv2.TrackerCSRT_create()
-        )  # OpenCV's settings (a template of 200 px measured better than 100)
+        # OpenCV's settings (its 200 px template measured better than 100 px)
+        tracker = cv2.TrackerCSRT_create()
         tracker.init(image, xywh)
         return cls(tracker, frame)
 

@@ -115,7 +115,7 @@ class Propagation:
         self.shape = ShapeFlow(shape) if shape is not None and self.flow is not None else None
         self.apart = KeepApart(apart) if apart is not None and self.shape is not None else None
         self.strays = DropStrays(strays) if strays is not None and self.shape is not None else None
-        self.looks = box_tracker and self.flow is not None
+        self.looks = box_tracker and self.flow is not None and adapters  # the modal sweep starts no looks
         if self.looks:
             check_csrt()
         self.unseen: set[int] = set()  # objects CSRT did not find on this step's frame: reported absent
