@@ -14,7 +14,8 @@
                 "keep_apart": float | null,  # its ``apart`` (null, the default: collapses are left as they are)
                 "drop_strays": float | null,  # its ``strays`` (null: parts on other objects are kept)
                 "prompt_views": bool,  # box prompts' frames also segmented from other crops (``views``)
-                "box_tracker": bool, ...},  # priors from an appearance tracker (CSRT) where it finds the object
+                "box_tracker": bool,  # priors from an appearance tracker (CSRT) where it finds the object
+                "exits": float | null, ...},  # its ``exits`` (null: objects at the border are never judged gone)
       "objects": [{"id": int, "prompt": {"frame": int, "box": [x, y, w, h] | null,
                                          "points": [[x, y], ...], "labels": [1 | 0, ...],
                                          "mask": RLE}, # only for a mask prompt

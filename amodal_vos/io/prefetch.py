@@ -86,3 +86,24 @@ class Prefetch(Generic[T, R]):
         if self._thread is not None:
             self._thread.join(timeout=10.0)  # a live source blocked in a read is left to its daemon thread
             self._thread = None
+
+
+def with_next(items: Iterable[T]) -> Iterator[tuple[T, T | None]]:
+    """Each item with the one after it (None after the last), so a consumer can start on the next while it works
+    on this one. An error raised getting the next item comes after this item, where it came without look-ahead."""
+    iterator = iter(items)
+    try:
+        current = next(iterator)
+    except StopIteration:
+        return
+    while True:
+        try:
+            following = next(iterator)
+        except StopIteration:
+            yield current, None
+            return
+        except BaseException:
+            yield current, None
+            raise
+        yield current, following
+        current = following

@@ -11,6 +11,9 @@ Measured in docs/tracking.md ("An appearance tracker for the prior box").
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+
 import cv2
 import numpy as np
 import torch
@@ -19,6 +22,16 @@ from amodal_vos.errors import UserError
 from amodal_vos.model.transforms import IMAGENET_MEAN, IMAGENET_STD
 
 MIN_SIDE = 4  # px: a box narrower than this (after clipping to the frame) is not followed
+_AHEAD: ThreadPoolExecutor | None = None  # the one worker thread of ``Look.ahead`` (made on first use)
+_AHEAD_LOCK = threading.Lock()
+
+
+def _ahead_pool() -> ThreadPoolExecutor:
+    global _AHEAD
+    with _AHEAD_LOCK:
+        if _AHEAD is None:
+            _AHEAD = ThreadPoolExecutor(1, thread_name_prefix="csrt")
+        return _AHEAD
 
 
 def colour_frame(image: torch.Tensor) -> np.ndarray:
@@ -49,10 +62,12 @@ def check_csrt() -> None:
 
 class Look:
     """One object's CSRT tracker and the local frame it last saw (``frame``): a snapshot of a sweep holds its
-    objects' looks, and a restored sweep goes on with those that still stand on the snapshot's frame."""
+    objects' looks, and a restored sweep goes on with those that still stand on the snapshot's frame. ``ahead``
+    runs the next frame's update in a worker thread while the model segments this one (OpenCV releases the GIL)."""
 
     def __init__(self, tracker: cv2.Tracker, frame: int) -> None:
         self.tracker, self.frame = tracker, frame
+        self._ahead: tuple[int, np.ndarray, Future] | None = None  # (frame, image, its update) started early
 
     @classmethod
     def start(cls, image: np.ndarray, box, frame: int) -> Look | None:
@@ -66,10 +81,22 @@ class Look:
         tracker.init(image, xywh)
         return cls(tracker, frame)
 
+    def ahead(self, image: np.ndarray, frame: int) -> None:
+        """Start ``update(image, frame)`` in the worker thread; the update itself then takes its result."""
+        self._ahead = (frame, image, _ahead_pool().submit(self.tracker.update, image))
+
     def update(self, image: np.ndarray, frame: int) -> torch.Tensor | None:
         """The object's xyxy box on ``image`` (float32), or None where CSRT does not find it (its peak is too
         weak)."""
-        ok, (x, y, w, h) = self.tracker.update(image)
+        if self._ahead is None:
+            ok, (x, y, w, h) = self.tracker.update(image)
+        else:
+            (started, seen, future), self._ahead = self._ahead, None
+            ok, (x, y, w, h) = future.result()
+            if started != frame or seen is not image:
+                raise ValueError(
+                    f"CSRT went ahead on another frame ({started}) than the one stepped ({frame})"
+                )
         self.frame = frame
         if not ok or w < MIN_SIDE or h < MIN_SIDE:
             return None

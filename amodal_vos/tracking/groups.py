@@ -92,6 +92,9 @@ class Group:
     shapes: list | None = None
     # per object: its box_tracker.Look (CSRT) or None, with ``box_tracker``
     looks: list | None = None
+    # with ``exits`` (exits.py): [n, 2] widest width and height seen off the edges, [n] the edge each left by or -1
+    extent: torch.Tensor | None = None
+    gone: torch.Tensor | None = None
 
     @property
     def spec(self) -> torch.Tensor:
@@ -132,4 +135,6 @@ class Group:
             self.seen,
             None if self.shapes is None else [self.shapes[i] for i in index],
             None if self.looks is None else [self.looks[i] for i in index],
+            pick(self.extent),
+            pick(self.gone),
         )

@@ -33,6 +33,7 @@ from amodal_vos.errors import UserError
 from amodal_vos.io.live import LiveFrames, is_stream_url, open_stream
 from amodal_vos.io.video import FrameSource
 from amodal_vos.model import AmodalSAM2
+from amodal_vos.tracking.exits import EXITS
 from amodal_vos.tracking.loading import ModelConstructors, describe
 from amodal_vos.tracking.memory import uses_memory
 from amodal_vos.tracking.motion import AGREE
@@ -62,12 +63,14 @@ class AmodalPredictor(ModelConstructors):
         strays: float | None = STRAYS,
         views: bool = True,
         box_tracker: bool = True,
+        exits: float | None = EXITS,
         memory: bool | None = None,
         description: dict | None = None,
     ) -> None:
         self.model = model.eval()
         self.visible, self.adapters, self.motion, self.shape = visible, adapters, motion, shape
         self.apart, self.strays, self.views, self.box_tracker = apart, strays, views, box_tracker
+        self.exits = exits
         self.memory = uses_memory(model) if memory is None else memory
         options = {
             "adapters": adapters,
@@ -79,6 +82,7 @@ class AmodalPredictor(ModelConstructors):
             "strays": strays,
             "views": views,
             "box_tracker": box_tracker,
+            "exits": exits,
         }
         self.sweeps = Sweeps(self.model, {**options, "batch_objects": batch_objects, "memory": self.memory})
         self.description = describe(model, description)
@@ -89,8 +93,8 @@ class AmodalPredictor(ModelConstructors):
         return cls(
             tracker.model, visible=tracker.visible, adapters=tracker.adapters,
             batch_objects=tracker.batch_objects, motion=tracker.motion, shape=tracker.shape, apart=tracker.apart,
-            strays=tracker.strays, views=tracker.views, box_tracker=tracker.box_tracker, memory=tracker.memory,
-            description=dict(tracker.description),
+            strays=tracker.strays, views=tracker.views, box_tracker=tracker.box_tracker, exits=tracker.exits,
+            memory=tracker.memory, description=dict(tracker.description),
         )  # fmt: skip
 
     def init_state(

@@ -23,7 +23,8 @@ not spread over the neighbour; with ``apart`` (apart.py) an object whose mask ju
 With ``box_tracker`` (with motion; the trackers' default) an appearance tracker (box_tracker.py: OpenCV's CSRT,
 started on the prompt box) follows each object, and its box is the object's prior wherever it finds the object, so
 the model's own masks move the prior only where CSRT loses it; a predicted box below ``motion`` IoU with it is
-refused as above.
+refused as above. With ``exits`` (exits.py) an object whose box has shrunk to a sliver against the frame's border is
+reported absent until it comes back there.
 
 Without memory (``memory=False``): every later frame is segmented like a prompt frame, from its prior box as a box
 prompt (with Mspec and crop as usual) and an empty memory bank; no memory is encoded or kept. Measured in
@@ -46,6 +47,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
+import numpy as np
 import torch
 
 from amodal_vos.model import AmodalSAM2, new_memory
@@ -61,6 +63,7 @@ from amodal_vos.model.search import (
 from amodal_vos.model.transforms import box_prompt
 from amodal_vos.tracking.apart import KeepApart
 from amodal_vos.tracking.box_tracker import Look, check_csrt, colour_frame
+from amodal_vos.tracking.exits import Exits
 from amodal_vos.tracking.groups import Group, ModelPrompt, ObjectStep, prompt_inputs
 from amodal_vos.tracking.memory import MemoryBank, memory_horizon
 from amodal_vos.tracking.motion import MAX_SIDE, BoxFlow, box_iou, gray_frame, gray_frames
@@ -103,6 +106,7 @@ class Propagation:
         strays: float | None = None,
         views: bool = False,
         box_tracker: bool = False,
+        exits: float | None = None,
     ) -> None:
         self.model, self.num_frames, self.reverse = model, int(num_frames), reverse
         self.memory = memory
@@ -119,6 +123,7 @@ class Propagation:
         if self.looks:
             check_csrt()
         self.unseen: set[int] = set()  # objects CSRT did not find on this step's frame: reported absent
+        self.exits = Exits(exits) if exits is not None and adapters else None
         if self.search is not None and hw is None:
             raise ValueError("a search-region model needs the frame size hw")
         self.hw = hw if self.search is not None else (self.size, self.size)
@@ -278,21 +283,27 @@ class Propagation:
             bank.add(t, out, prompts is not None, self.reverse)
         return out
 
-    def flow_frames(self, image: torch.Tensor) -> tuple | None:
+    def flow_frames(self, image: torch.Tensor, frame: np.ndarray | None = None) -> tuple | None:
         """The frames that ``step`` reads from ``image`` for its flow: grey (motion.FlowFrame: the box flow's, the mask
         flow's or None) and, with ``box_tracker``, the BGR frame (else None); None without flow. A caller may make
-        them ahead, in its prefetch thread, and pass them in."""
+        them ahead, in its prefetch thread, and pass them in; ``frame``: the picture of ``image`` as uint8 RGB where
+        the caller has it at the same size (cheaper than undoing the normalisation)."""
         if self.flow is None:
             return None
-        colour = colour_frame(image) if self.looks else None
+        colour = None
+        if self.looks:
+            colour = colour_frame(image) if frame is None else np.ascontiguousarray(frame[..., ::-1])
         if self.shape is None:
             return gray_frame(image), None, colour
         return (*gray_frames(image, MAX_SIDE, self.shape.settings.max_side), colour)
 
     @torch.inference_mode()
-    def step(self, t: int, image: torch.Tensor, greys: tuple | None = None) -> list[ObjectStep]:
+    def step(
+        self, t: int, image: torch.Tensor, greys: tuple | None = None, upcoming: tuple | None = None
+    ) -> list[ObjectStep]:
         """Track every started object on local frame ``t``; ``image`` is the normalised input [1, 3, S, S],
-        ``greys`` its ``flow_frames`` where the caller made them."""
+        ``greys`` its ``flow_frames`` where the caller made them, ``upcoming`` the next frame's (CSRT then follows
+        the objects onto it in a worker thread while the model segments this frame; the next step must be on it)."""
         self._split_corrected(t)
         groups = [g for g in self.groups if self._started(g, t)]
         if not groups:
@@ -324,6 +335,8 @@ class Propagation:
                     self._follow(g, next_boxes(mask.cpu(), g.spec)[0])
             if colour is not None:
                 self._start_looks(t, colour, groups)
+                if upcoming is not None:
+                    self._looks_ahead(t, upcoming[2], groups)
             prior_boxes = torch.cat([g.spec for g in groups])
             specs = spec_from_box(prior_boxes, (self.size, self.size)).to(image.device)
             feats = self.model.encode(images.expand(len(prior_boxes), -1, -1, -1), specs)
@@ -344,7 +357,7 @@ class Propagation:
         if image.device.type == "cuda":
             torch.cuda.synchronize(image.device)
         self.model_seconds += time.perf_counter() - tic
-        return self._collect(groups, amodal_outs, modal_outs, prior_boxes, moved)
+        return self._collect(t, groups, amodal_outs, modal_outs, prior_boxes, moved)
 
     def _move_boxes(self, t: int, greys: tuple | None, groups: list[Group]) -> dict[int, tuple]:
         """With ``motion``: each started object's box moved by optical flow from the last step's frame to this one
@@ -425,6 +438,14 @@ class Propagation:
                 else look
                 for i, look in enumerate(looks)
             ]
+
+    def _looks_ahead(self, t: int, frame, groups: list[Group]) -> None:
+        """Each look that saw frame ``t`` starts its update on the next frame (``frame``) in the worker thread."""
+        following = t - 1 if self.reverse else t + 1
+        for g in groups:
+            for look in g.looks or []:
+                if look is not None and look.frame == t:
+                    look.ahead(frame, following)
 
     def _images(self, image: torch.Tensor, groups: list[Group]) -> torch.Tensor:
         """The model input: the frame itself [1, 3, S, S], or each object's crop [N, 3, S, S] with search regions
@@ -507,7 +528,7 @@ class Propagation:
             g.shapes.append((new[k], grids[k]))
         return chosen
 
-    def _collect(self, groups, amodal_outs, modal_outs, prior_boxes, moved) -> list[ObjectStep]:
+    def _collect(self, t: int, groups, amodal_outs, modal_outs, prior_boxes, moved) -> list[ObjectStep]:
         steps, offset = [], 0
         chosen = self._masks(groups, amodal_outs, moved)
         for g in groups:
@@ -526,9 +547,13 @@ class Propagation:
                     source.get("visible_high_res", source["pred_masks_high_res"])[:, 0], logits
                 )
             crops = g.crops
+            gone = torch.zeros(len(g.prompts), dtype=torch.bool)
             if self.adapters or crops is not None:  # the box the next Mspec or crop is made from
                 spec, found = next_boxes((logits > 0).cpu(), g.spec)
                 self._follow(g, spec)
+                if self.exits is not None:  # objects that slid out through the border are reported absent
+                    seen = torch.tensor([p.obj_id not in self.unseen for p in g.prompts])
+                    gone = self.exits.step(g, g.boxes, found & seen, self.hw, self._cond(g, t) is not None)
                 if id(g) in moved:
                     # a predicted box that disagrees with the flow does not make the next prior
                     flow_boxes, trusted, _ = moved[id(g)]
@@ -540,6 +565,6 @@ class Propagation:
                 vis = None if visible is None else visible[i]
                 crop = None if crops is None else crops[i]
                 step = ObjectStep(p.obj_id, logits[i], vis, scores[i], prior, crop, ious[i])
-                steps.append(absent(step) if p.obj_id in self.unseen else step)
+                steps.append(absent(step) if p.obj_id in self.unseen or gone[i] else step)
             offset += len(g.prompts)
         return steps

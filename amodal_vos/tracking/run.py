@@ -29,7 +29,7 @@ import torch
 
 from amodal_vos.errors import UserError
 from amodal_vos.io.frame_masks import FrameMasks
-from amodal_vos.io.prefetch import Prefetch
+from amodal_vos.io.prefetch import Prefetch, with_next
 from amodal_vos.io.rle import decode
 from amodal_vos.io.video import FrameSource, TruncatedVideo
 from amodal_vos.model import AmodalSAM2
@@ -142,6 +142,7 @@ class TrackingRun:
         strays: float | None = None,
         views: bool = False,
         box_tracker: bool = False,
+        exits: float | None = None,
         memory: bool = True,
         on_frame: Callable[[FrameEvent], None] | None = None,
         allow_truncated: bool = False,
@@ -165,6 +166,7 @@ class TrackingRun:
             "strays": strays,
             "views": views,
             "box_tracker": box_tracker,
+            "exits": exits,
             "memory": memory,
         }
         self.timings = Timings()
@@ -178,17 +180,19 @@ class TrackingRun:
 
     def _prefetched(
         self, frames: Iterable[np.ndarray], sweep: Propagation
-    ) -> Iterator[tuple[np.ndarray, tuple[torch.Tensor, tuple | None]]]:
-        """(frame, (model input, the sweep's grey flow frames)) pairs, decoded and prepared in a thread ahead of
-        the model (io/prefetch.py)."""
+    ) -> Iterator[tuple[np.ndarray, tuple]]:
+        """(frame, (model input, the sweep's flow frames, the next frame's flow frames or None)), decoded and
+        prepared in a thread ahead of the model (io/prefetch.py); ``sweep.step(t, *prepared)`` takes them."""
 
         def prepare(frame: np.ndarray) -> tuple[torch.Tensor, tuple | None]:
             image = frames_to_input(frame, None if self.search else self.size, self.device)
-            return image, sweep.flow_frames(image)
+            # a search-region model's input keeps the frame's size: CSRT reads the decoded frame itself
+            return image, sweep.flow_frames(image, frame if self.search else None)
 
         prefetch = Prefetch(frames, prepare)
         try:
-            yield from _timed(prefetch, self.timings)
+            for (frame, prepared), following in with_next(_timed(prefetch, self.timings)):
+                yield frame, (*prepared, None if following is None else following[1][1])
         finally:
             prefetch.close()
             self.timings.add_prefetch(prefetch)

@@ -24,6 +24,7 @@ from amodal_vos.io.annotators import default_annotators
 from amodal_vos.io.frames import ArraySource
 from amodal_vos.io.video import FrameSource, open_video
 from amodal_vos.model import AmodalSAM2
+from amodal_vos.tracking.exits import EXITS
 from amodal_vos.tracking.loading import ModelConstructors, describe
 from amodal_vos.tracking.memory import uses_memory
 from amodal_vos.tracking.motion import AGREE
@@ -83,7 +84,8 @@ def run_description(owner, visible: bool) -> dict:
         "keep_apart": owner.apart if moved is not None else None,
         "drop_strays": owner.strays if moved is not None else None,
         "prompt_views": acts(owner.model, owner.views, owner.adapters, owner.memory),
-        "box_tracker": bool(owner.box_tracker and owner.motion is not None),
+        "box_tracker": bool(owner.box_tracker and owner.motion is not None and owner.adapters),
+        "exits": owner.exits if owner.adapters else None,
     }
 
 
@@ -103,6 +105,8 @@ class AmodalTracker(ModelConstructors):
     best with the prompt box is kept (prompt_views.py; memory-free search-region models with a visible token).
     ``box_tracker`` (with motion): an appearance tracker (OpenCV's CSRT) follows each object from its prompt box,
     and its box is the object's prior box wherever it finds the object (box_tracker.py).
+    ``exits``: an object whose box touches the frame's edge with its extent across it below this share of the widest
+    seen is reported absent until it is back at that edge with half of it (exits.py; None: no such rule).
     ``memory=False``: no memory bank; every later frame is segmented from its prior box like a prompt frame
     (default: the model config's ``track_memory``)."""
 
@@ -119,13 +123,14 @@ class AmodalTracker(ModelConstructors):
         strays: float | None = STRAYS,
         views: bool = True,
         box_tracker: bool = True,
+        exits: float | None = EXITS,
         memory: bool | None = None,
         description: dict | None = None,
     ) -> None:
         self.model = model.eval()
         self.visible, self.adapters, self.batch_objects = visible, adapters, batch_objects
         self.motion, self.shape, self.apart, self.strays, self.views = motion, shape, apart, strays, views
-        self.box_tracker = box_tracker
+        self.box_tracker, self.exits = box_tracker, exits
         self.memory = uses_memory(model) if memory is None else memory
         self.description = describe(model, description)
         self.last_run: TrackingRun | None = None
@@ -184,7 +189,7 @@ class AmodalTracker(ModelConstructors):
             self.model, source, prompts, start, end, outputs, result,
             adapters=self.adapters, visible=visible, prune=prune, batch_objects=self.batch_objects, on_frame=callback,
             motion=self.motion, shape=self.shape, apart=self.apart, strays=self.strays, views=self.views,
-            box_tracker=self.box_tracker, memory=self.memory,
+            box_tracker=self.box_tracker, exits=self.exits, memory=self.memory,
             allow_truncated=allow_truncated,
         )  # fmt: skip
         self.last_run = run

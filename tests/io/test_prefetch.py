@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from amodal_vos.io.prefetch import Prefetch
+from amodal_vos.io.prefetch import Prefetch, with_next
 
 
 class Source:
@@ -63,3 +63,16 @@ def test_leaving_early_stops_reading_and_closes_source():
     assert (
         source.read <= 3 + 1 + 2 + 1
     )  # the item taken, the queue's depth and one in hand, not the whole source
+
+
+def test_with_next_pairs_each_item_with_the_following_one():
+    assert list(with_next(range(4))) == [(0, 1), (1, 2), (2, 3), (3, None)]
+    assert list(with_next([])) == []
+
+
+def test_with_next_raises_an_error_after_the_item_before_it():
+    got = []
+    with pytest.raises(OSError, match="broken at 3"):
+        for item, following in with_next(Source(10, fail_at=3)):
+            got.append((item, following))
+    assert got == [(0, 1), (1, 2), (2, None)]

@@ -27,6 +27,15 @@ def test_colour_frame_undoes_the_normalisation_as_bgr():
     assert np.abs(colour_frame(frames_to_input(frame, None)).astype(int) - bgr(frame)).max() <= 1
 
 
+def test_flow_frames_take_the_callers_frame_as_it_is(model):
+    frame = texture(128, seed=4)
+    sweep = Propagation(model, [box_prompt(1, 0, [30, 30, 70, 70])], num_frames=2, visible=False,
+                        motion=0.5, box_tracker=True)  # fmt: skip
+    image = frames_to_input(frame, 128)
+    assert np.array_equal(sweep.flow_frames(image, frame)[2], bgr(frame))
+    assert np.abs(sweep.flow_frames(image)[2].astype(int) - bgr(frame)).max() <= 1
+
+
 def test_boxes_are_clipped_to_the_frame_and_tiny_ones_are_not_followed():
     assert clipped_box([-10.5, 5.2, 30.0, 80.0], (64, 64)) == (0, 5, 30, 59)
     assert clipped_box([-10.0, 5.0, 3.0, 40.0], (64, 64)) is None
@@ -60,16 +69,21 @@ def test_the_prior_follows_csrt_where_the_masks_grow(model, moving, spy):  # noq
     with the box tracker the prior is CSRT's box on the patch."""
     calls, script = spy
 
-    def priors(box_tracker: bool) -> list[tuple]:
+    def priors(box_tracker: bool, ahead: bool = False) -> list[tuple]:
         calls.clear()
         script.update({t: [(30 - 4 * t, 30 - 4 * t, 70 + 6 * t, 70 + 6 * t)] for t in range(1, 5)})
         sweep = Propagation(model, [box_prompt(1, 0, [30, 30, 70, 70])], num_frames=5, visible=False,
                             motion=0.5, box_tracker=box_tracker)  # fmt: skip
+        flows = [sweep.flow_frames(image) for image in moving]
         for t in range(5):
-            sweep.step(t, moving[t])
+            upcoming = flows[t + 1] if ahead and t < 4 else None
+            sweep.step(t, moving[t], flows[t], upcoming)
+            if box_tracker:
+                assert (sweep.groups[0].looks[0]._ahead is not None) == (upcoming is not None)
         return [spec_rect(p[0]) for _, p in calls]
 
     grown, followed = priors(False), priors(True)
+    assert followed == priors(True, ahead=True)  # CSRT going ahead in its thread finds the same boxes
     assert grown[4][2] - grown[4][0] > 80  # the masks' growth made the prior twice the patch's size
     for t in range(1, 5):  # the patch's box (30 + 4t, 30 + 2t, +40) grown by 20 % per side
         x, y = 30 + 4 * t, 30 + 2 * t
@@ -88,6 +102,14 @@ def test_an_object_csrt_no_longer_finds_is_reported_absent(model, spy):  # noqa:
                             motion=0.5, box_tracker=looks)  # fmt: skip
         steps = [sweep.step(t, frames_to_input(f, 128))[0] for t, f in enumerate(frames)]
         assert [s.score == 0.0 and bool((s.amodal < 0).all()) for s in steps] == [False, False, *gone]
+
+
+def test_csrt_gone_ahead_on_another_frame_is_an_error():
+    look = Look.start(bgr(frame_with_patch(20, 30)), [20.0, 30.0, 60.0, 70.0], 0)
+    image = bgr(frame_with_patch(24, 30))
+    look.ahead(image, 1)
+    with pytest.raises(ValueError, match="another frame"):
+        look.update(image.copy(), 1)
 
 
 class FarLook:

@@ -48,6 +48,16 @@ def test_no_box_tracker_takes_priors_from_the_masks_and_says_so(clip, small_yaml
     assert json.loads((tmp_path / "out.json").read_text())["model"]["box_tracker"] is False
 
 
+def test_no_exits_keeps_objects_at_the_border_and_says_so(clip, small_yaml, tmp_path):
+    def exits(*flags) -> float | None:
+        result = invoke("track", clip[0], "--box", "5,20,25,25", "--config", small_yaml, "-o", tmp_path / "out.mp4",
+                        "--max-frames", 3, "-q", "--force", *flags)  # fmt: skip
+        assert result.exit_code == 0, result.output
+        return json.loads((tmp_path / "out.json").read_text())["model"]["exits"]
+
+    assert exits() == 0.2 and exits("--no-exits") is None
+
+
 def test_no_moved_masks_turns_the_mask_motion_off_and_says_so(clip, small_yaml, tmp_path):
     result = invoke("track", clip[0], "--box", "5,20,25,25", "--config", small_yaml, "-o", tmp_path / "out.mp4",
                     "--max-frames", 4, "-q", "--no-moved-masks")  # fmt: skip
