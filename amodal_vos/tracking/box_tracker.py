@@ -4,8 +4,9 @@ The model segments every frame from a prior box (its crop and Mspec). Taken from
 follows the mask's mistakes: a mask that grows or jumps onto a neighbour carries the next frame's crop with it, and
 the track does not come back. CSRT (a discriminative correlation filter with channel and spatial reliability, Lukezic
 et al., CVPR 2017) learns the object's look online from its prompt box on and finds it again on each frame, from the
-pixels alone. With a ``Look`` per object, propagation.py takes that box as the object's prior wherever CSRT finds the
-object (unless it leaves the object's own moving pixels), and reports the object absent where CSRT does not find it.
+pixels alone. With a ``Look`` per object, a sweep (looks.py) takes that box as the object's prior wherever CSRT
+finds the object (unless it leaves the object's own moving pixels), and reports the object absent where CSRT does not
+find it.
 Measured in docs/tracking.md ("An appearance tracker for the prior box").
 """
 

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import torch
 
-EXITS = (
-    0.2  # the trackers' default ``exits``: gone below this share of its extent, touching the edge across it
-)
+# the trackers' default ``exits``: gone below this share of its extent, touching the edge across it
+EXITS = 0.2
 BACK = 0.5  # back in view at the edge it left by with this share of its extent
 EDGE = 1.0  # px: a box side this close to the frame's border touches it
 NOT_GONE = -1
@@ -51,10 +50,8 @@ class Exits:
         if group.extent is None or prompted:
             group.extent = torch.zeros(n, 2) if group.extent is None else group.extent
             group.gone = torch.full((n,), NOT_GONE)
-        extent, gone = (
-            group.extent.clone(),
-            group.gone.clone(),
-        )  # the group's are replaced, never changed in place
+        # the group's tensors are replaced below, never changed in place (snapshots share them)
+        extent, gone = group.extent.clone(), group.gone.clone()
         edges = touching(boxes.float().cpu(), hw)
         sizes = (boxes[:, 2:] - boxes[:, :2]).float().cpu()
         for i in torch.nonzero(present.cpu()).flatten().tolist():

@@ -62,9 +62,10 @@ from amodal_vos.model.search import (
 )
 from amodal_vos.model.transforms import box_prompt
 from amodal_vos.tracking.apart import KeepApart
-from amodal_vos.tracking.box_tracker import Look, check_csrt, colour_frame
+from amodal_vos.tracking.box_tracker import check_csrt, colour_frame
 from amodal_vos.tracking.exits import Exits
 from amodal_vos.tracking.groups import Group, ModelPrompt, ObjectStep, prompt_inputs
+from amodal_vos.tracking.looks import SweepLooks
 from amodal_vos.tracking.memory import MemoryBank, memory_horizon
 from amodal_vos.tracking.motion import MAX_SIDE, BoxFlow, box_iou, gray_frame, gray_frames
 from amodal_vos.tracking.prompt_views import PromptViews, acts
@@ -72,7 +73,6 @@ from amodal_vos.tracking.shape_flow import STILL, ShapeFlow, model_grids
 from amodal_vos.tracking.strays import DropStrays
 
 ABSENT_LOGIT = -10.0  # mask logits of an object reported absent
-LOOK_AGREE = 0.5  # a CSRT box below this IoU with the object's mask moved by its own pixels is not taken
 
 __all__ = ["ModelPrompt", "ObjectStep", "Propagation"]
 
@@ -119,10 +119,10 @@ class Propagation:
         self.shape = ShapeFlow(shape) if shape is not None and self.flow is not None else None
         self.apart = KeepApart(apart) if apart is not None and self.shape is not None else None
         self.strays = DropStrays(strays) if strays is not None and self.shape is not None else None
-        self.looks = box_tracker and self.flow is not None and adapters  # the modal sweep starts no looks
-        if self.looks:
+        self.looks = None  # the modal sweep (adapters bypassed) starts no looks
+        if box_tracker and self.flow is not None and adapters:
             check_csrt()
-        self.unseen: set[int] = set()  # objects CSRT did not find on this step's frame: reported absent
+            self.looks = SweepLooks(reverse, lambda g, t: self._cond(g, t) is not None)
         self.exits = Exits(exits) if exits is not None and adapters else None
         if self.search is not None and hw is None:
             raise ValueError("a search-region model needs the frame size hw")
@@ -291,7 +291,7 @@ class Propagation:
         if self.flow is None:
             return None
         colour = None
-        if self.looks:
+        if self.looks is not None:
             colour = colour_frame(image) if frame is None else np.ascontiguousarray(frame[..., ::-1])
         if self.shape is None:
             return gray_frame(image), None, colour
@@ -313,7 +313,7 @@ class Propagation:
         moved = self._move_boxes(t, greys, groups)
         colour = None if greys is None else greys[2]
         if colour is not None:
-            self._look_boxes(t, colour, groups, moved)
+            self.looks.follow(t, colour, groups, moved)
         modal_outs: dict[int, dict] = {}
         if not self.adapters:  # plain modal SAM-2 tracking through its own memory bank
             modal = self.model.encode(self._images(image, groups), None)
@@ -334,9 +334,9 @@ class Propagation:
                     mask = modal_outs[id(g)]["pred_masks_high_res"][:, 0] > 0
                     self._follow(g, next_boxes(mask.cpu(), g.spec)[0])
             if colour is not None:
-                self._start_looks(t, colour, groups)
+                self.looks.start(t, colour, groups)
                 if upcoming is not None:
-                    self._looks_ahead(t, upcoming[2], groups)
+                    self.looks.ahead(t, upcoming[2], groups)
             prior_boxes = torch.cat([g.spec for g in groups])
             specs = spec_from_box(prior_boxes, (self.size, self.size)).to(image.device)
             feats = self.model.encode(images.expand(len(prior_boxes), -1, -1, -1), specs)
@@ -388,64 +388,6 @@ class Propagation:
                 trusted = trusted | torch.tensor(shaped)
             moved[id(g)] = (g.boxes, trusted, moves)  # g.boxes is replaced, never changed in place
         return moved
-
-    def _look_boxes(self, t: int, frame, groups: list[Group], moved: dict) -> None:
-        """With ``box_tracker``, before the crops are made: each object's box on this frame where its CSRT finds it
-        (objects not prompted here, whose look saw the last frame), taken as its prior and as the box its prediction
-        must agree with (``moved``). Where the object's last mask moved with its own pixels (shape_flow.py, trusted)
-        overlaps CSRT's box at IoU below ``LOOK_AGREE``, the moved mask's box is kept and CSRT restarts from it.
-        Objects whose CSRT does not find them are reported absent on this frame (``unseen``): a mask left after the
-        object has gone mostly lies on another object or on the background (docs/tracking.md)."""
-        self.unseen, last = set(), t + 1 if self.reverse else t - 1
-        for g in groups:
-            if self._cond(g, t) is not None or g.looks is None:
-                continue
-            boxes, found = g.boxes.clone(), torch.zeros(len(g.prompts), dtype=torch.bool)
-            _, trusted, moves = moved.get(id(g), (None, found, None))
-            # the objects whose last mask moved with its pixels (a trusted shape_flow move)
-            shaped = [m is not None for m in moves or [None] * len(g.prompts)]
-            for i, look in enumerate(g.looks):
-                if look is None or look.frame != last:
-                    continue
-                box = look.update(frame, t)
-                if (
-                    box is not None
-                    and shaped[i]
-                    and box_iou(box[None], g.boxes[i : i + 1].float())[0] < LOOK_AGREE
-                ):
-                    # CSRT left the pixels of the object's last mask (it learned something static inside the box,
-                    # such as an occluder): it starts again where those pixels went
-                    g.looks[i] = Look.start(frame, g.boxes[i].tolist(), t)
-                    continue
-                if box is None:
-                    self.unseen.add(g.prompts[i].obj_id)
-                else:
-                    boxes[i], found[i] = box.to(boxes.dtype), True
-            if found.any():
-                g.boxes = boxes
-                moved[id(g)] = (boxes, trusted | found, moves)
-
-    def _start_looks(self, t: int, frame, groups: list[Group]) -> None:
-        """CSRT starts from the prompt box on a prompt frame (a correcting box's frame too), and from the prior box
-        where an object has no look that saw this frame (its box was too small, or a restored sweep's look has
-        gone on since its snapshot)."""
-        for g in groups:
-            prompted = self._cond(g, t) is not None
-            looks = g.looks or [None] * len(g.prompts)
-            g.looks = [
-                Look.start(frame, g.boxes[i].tolist(), t)
-                if prompted or look is None or look.frame != t
-                else look
-                for i, look in enumerate(looks)
-            ]
-
-    def _looks_ahead(self, t: int, frame, groups: list[Group]) -> None:
-        """Each look that saw frame ``t`` starts its update on the next frame (``frame``) in the worker thread."""
-        following = t - 1 if self.reverse else t + 1
-        for g in groups:
-            for look in g.looks or []:
-                if look is not None and look.frame == t:
-                    look.ahead(frame, following)
 
     def _images(self, image: torch.Tensor, groups: list[Group]) -> torch.Tensor:
         """The model input: the frame itself [1, 3, S, S], or each object's crop [N, 3, S, S] with search regions
@@ -531,6 +473,7 @@ class Propagation:
     def _collect(self, t: int, groups, amodal_outs, modal_outs, prior_boxes, moved) -> list[ObjectStep]:
         steps, offset = [], 0
         chosen = self._masks(groups, amodal_outs, moved)
+        unseen = set() if self.looks is None else self.looks.unseen
         for g in groups:
             out = amodal_outs[id(g)]
             logits = chosen[id(g)]
@@ -552,7 +495,7 @@ class Propagation:
                 spec, found = next_boxes((logits > 0).cpu(), g.spec)
                 self._follow(g, spec)
                 if self.exits is not None:  # objects that slid out through the border are reported absent
-                    seen = torch.tensor([p.obj_id not in self.unseen for p in g.prompts])
+                    seen = torch.tensor([p.obj_id not in unseen for p in g.prompts])
                     gone = self.exits.step(g, g.boxes, found & seen, self.hw, self._cond(g, t) is not None)
                 if id(g) in moved:
                     # a predicted box that disagrees with the flow does not make the next prior
@@ -565,6 +508,6 @@ class Propagation:
                 vis = None if visible is None else visible[i]
                 crop = None if crops is None else crops[i]
                 step = ObjectStep(p.obj_id, logits[i], vis, scores[i], prior, crop, ious[i])
-                steps.append(absent(step) if p.obj_id in self.unseen or gone[i] else step)
+                steps.append(absent(step) if p.obj_id in unseen or gone[i] else step)
             offset += len(g.prompts)
         return steps

@@ -133,10 +133,10 @@ def test_csrt_that_leaves_the_moved_mask_restarts_there(model, moving, mask_move
     g = sweep.groups[0]
     g.boxes, g.looks = torch.tensor([[34.0, 32.0, 74.0, 72.0]]), [FarLook()]
     moved = {id(g): (g.boxes, torch.tensor([mask_moved]), ["a move" if mask_moved else None])}
-    sweep._look_boxes(1, colour_frame(moving[1]), [g], moved)
+    sweep.looks.follow(1, colour_frame(moving[1]), [g], moved)
     if mask_moved:
         assert g.boxes.tolist() == [[34.0, 32.0, 74.0, 72.0]]
         assert isinstance(g.looks[0], Look) and g.looks[0].frame == 1
     else:
         assert g.boxes.tolist() == [[80.0, 80.0, 120.0, 120.0]] and isinstance(g.looks[0], FarLook)
-    assert sweep.unseen == set()
+    assert sweep.looks.unseen == set()
