@@ -56,9 +56,8 @@ def run(frames, corners, settings: dict) -> tuple[float, float]:
         tic = time.perf_counter()
         ok, (bx, by, bw, bh) = tracker.update(frame)
         seconds += time.perf_counter() - tic
-        inter = max(0, min(x + PATCH[0], bx + bw) - max(x, bx)) * max(
-            0, min(y + PATCH[1], by + bh) - max(y, by)
-        )
+        across = max(0, min(x + PATCH[0], bx + bw) - max(x, bx))
+        inter = across * max(0, min(y + PATCH[1], by + bh) - max(y, by))
         ious.append(inter / (PATCH[0] * PATCH[1] + bw * bh - inter) if ok else 0.0)
     return 1000 * seconds / (len(frames) - 1), float(np.mean(ious))
 
