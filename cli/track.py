@@ -134,7 +134,7 @@ OUT.partial.mp4 / OUT.partial.json). A truncated video is an error unless --allo
     "--no-exits",
     is_flag=True,
     help="Never report an object absent because it slid out through the frame's border (by default an object whose "
-    "box touches an edge with a fifth of its widest extent or less is reported absent until it comes back there).",
+    "box touches an edge with less than a fifth of its widest extent is reported absent until it comes back there).",
 )
 @model_options
 def track(

@@ -47,8 +47,9 @@ class Exits:
         reported (objects reported absent for another reason change nothing); returns gone [n] bool. On a
         ``prompted`` frame the user says where the objects are: none is gone."""
         n = len(boxes)
-        if group.extent is None or prompted:
-            group.extent = torch.zeros(n, 2) if group.extent is None else group.extent
+        if group.extent is None:
+            group.extent = torch.zeros(n, 2)
+        if group.gone is None or prompted:
             group.gone = torch.full((n,), NOT_GONE)
         # the group's tensors are replaced below, never changed in place (snapshots share them)
         extent, gone = group.extent.clone(), group.gone.clone()

@@ -192,7 +192,8 @@ class TrackingRun:
         prefetch = Prefetch(frames, prepare)
         try:
             for (frame, prepared), following in with_next(_timed(prefetch, self.timings)):
-                yield frame, (*prepared, None if following is None else following[1][1])
+                upcoming = None if following is None else following[1][1]  # its (frame, (image, flow frames))
+                yield frame, (*prepared, upcoming)
         finally:
             prefetch.close()
             self.timings.add_prefetch(prefetch)
