@@ -127,8 +127,8 @@ OUT.partial.mp4 / OUT.partial.json). A truncated video is an error unless --allo
     is_flag=True,
     help="Take each object's next box from its own last mask only (by default an appearance tracker, OpenCV's "
     "CSRT, follows each object from its prompt box and gives its box wherever it finds it: tracks hold better, "
-    "at about 35 ms per object and frame on a core of its own: with one object about 0.85x the frame rate without it "
-    "at 640x480, with three about 0.7x).",
+    "at about 30 ms per object and frame on a core of its own: about 0.9x the frame rate without it at 640x480 "
+    "with one object and with three).",
 )
 @click.option(
     "--no-exits",

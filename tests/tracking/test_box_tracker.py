@@ -52,6 +52,17 @@ def test_csrt_follows_a_moving_patch_from_its_first_box():
         assert box is not None and box_iou(box[None], truth).item() > 0.7, (t, box)
 
 
+def test_csrt_runs_without_its_segmentation_mask(monkeypatch):
+    """The segmentation mask cost a third of each update and moved no paired figure, so it is off."""
+    made = []
+    real = box_tracker.cv2.TrackerCSRT_create
+    monkeypatch.setattr(
+        box_tracker.cv2, "TrackerCSRT_create", lambda params: made.append(params) or real(params)
+    )
+    assert Look.start(bgr(frame_with_patch(20, 30)), [20.0, 30.0, 60.0, 70.0], 0) is not None
+    assert [p.use_segmentation for p in made] == [False]
+
+
 def test_a_missing_csrt_is_one_clear_error(monkeypatch):
     monkeypatch.delattr(box_tracker.cv2, "TrackerCSRT_create")
     with pytest.raises(UserError, match="opencv-contrib-python-headless"):
