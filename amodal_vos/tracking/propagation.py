@@ -19,7 +19,8 @@ With ``shape`` as well (the trackers' default), each object's last mask is moved
 (shape_flow.py): where that move is trusted it gives the object's box, and it replaces a new mask that overlaps it at
 IoU below ``shape``, so a mask that jumps off its object, shrinks or vanishes while the object is followed does not.
 With ``strays`` (strays.py) a piece of a new mask that lies on another object's mask is then removed, so its box does
-not spread over the neighbour; with ``apart`` (apart.py) an object whose mask jumped onto another's keeps its last.
+not spread over the neighbour; with ``apart`` (apart.py) an object whose mask jumped onto another's keeps its last
+(mask_rules.py applies these three).
 With ``box_tracker`` (with motion; the trackers' default) an appearance tracker (box_tracker.py: OpenCV's CSRT,
 started on the prompt box) follows each object, and its box is the object's prior wherever it finds the object, so
 the model's own masks move the prior only where CSRT loses it; a predicted box below ``motion`` IoU with it is
@@ -61,16 +62,15 @@ from amodal_vos.model.search import (
     square_crops,
 )
 from amodal_vos.model.transforms import box_prompt
-from amodal_vos.tracking.apart import KeepApart
 from amodal_vos.tracking.box_tracker import check_csrt, colour_frame
 from amodal_vos.tracking.exits import Exits
 from amodal_vos.tracking.groups import Group, ModelPrompt, ObjectStep, prompt_inputs
 from amodal_vos.tracking.looks import SweepLooks
+from amodal_vos.tracking.mask_rules import MaskRules
 from amodal_vos.tracking.memory import MemoryBank, memory_horizon
 from amodal_vos.tracking.motion import MAX_SIDE, BoxFlow, box_iou, gray_frame, gray_frames
 from amodal_vos.tracking.prompt_views import PromptViews, acts
-from amodal_vos.tracking.shape_flow import STILL, ShapeFlow, model_grids
-from amodal_vos.tracking.strays import DropStrays
+from amodal_vos.tracking.shape_flow import ShapeFlow
 
 ABSENT_LOGIT = -10.0  # mask logits of an object reported absent
 
@@ -117,8 +117,6 @@ class Propagation:
         self.flow = BoxFlow() if motion is not None and uses_boxes else None
         self.agree = float(motion or 0.0)
         self.shape = ShapeFlow(shape) if shape is not None and self.flow is not None else None
-        self.apart = KeepApart(apart) if apart is not None and self.shape is not None else None
-        self.strays = DropStrays(strays) if strays is not None and self.shape is not None else None
         self.looks = None  # the modal sweep (adapters bypassed) starts no looks
         if box_tracker and self.flow is not None and adapters:
             check_csrt()
@@ -127,6 +125,7 @@ class Propagation:
         if self.search is not None and hw is None:
             raise ValueError("a search-region model needs the frame size hw")
         self.hw = hw if self.search is not None else (self.size, self.size)
+        self.rules = None if self.shape is None else MaskRules(self.shape, apart, strays, self.hw, self.size)
         self.horizon = memory_horizon(model) if prune else None
         # the prompt frame seen several ways (prompt_views.py: memory-free search-region models with a visible token)
         self.views = (
@@ -433,42 +432,9 @@ class Propagation:
         )
 
     def _masks(self, groups, amodal_outs, moved) -> dict[int, torch.Tensor]:
-        """Each group's chosen amodal logits [n, S, S]: the model's, with ``shape`` the last masks moved with their
-        pixels where the model's disagree, with ``apart`` the last masks of objects that jumped onto another, with
-        ``strays`` without the parts that lie on another object."""
+        """Each group's chosen amodal logits [n, S, S]: the model's, after the mask rules (mask_rules.py) where on."""
         chosen = {id(g): amodal_outs[id(g)]["pred_masks_high_res"][:, 0] for g in groups}
-        if self.shape is None:
-            return chosen
-        objects, new, last, grids = [], [], [], []
-        # the last masks where they are now, for the rules that compare objects (pairs: two objects or more)
-        pairs = sum(len(logits) for logits in chosen.values()) > 1
-        judged = pairs and (self.apart is not None or self.strays is not None)
-        for g in groups:
-            grid = model_grids(g.crops, len(chosen[id(g)]), self.hw, self.size)
-            moves = moved.get(id(g), (None, None, None))[2]
-            logits = chosen[id(g)] = self.shape.choose(chosen[id(g)], g.shapes, moves, grid)
-            for i in range(len(logits)):
-                objects.append((g, i))
-                new.append(logits[i].float().cpu().numpy())
-                grids.append(grid[i])
-                past = None if g.shapes is None or not judged else g.shapes[i]
-                move = None if moves is None else moves[i]
-                last.append(
-                    None if past is None else ShapeFlow.warp(*past, STILL if move is None else move, grid[i])
-                )
-        jumped = [] if self.apart is None else self.apart.jumped(new, last, grids)
-        for k in jumped:
-            new[k] = last[k]
-        changed = [] if self.strays is None else self.strays.clean(new, last, grids)
-        for k in sorted(set(changed) | set(jumped)):
-            g, i = objects[k]
-            chosen[id(g)] = chosen[id(g)].clone()
-            chosen[id(g)][i] = torch.from_numpy(new[k]).to(chosen[id(g)])
-        for k, (g, i) in enumerate(objects):
-            if i == 0:
-                g.shapes = []
-            g.shapes.append((new[k], grids[k]))
-        return chosen
+        return chosen if self.rules is None else self.rules.choose(groups, chosen, moved)
 
     def _collect(self, t: int, groups, amodal_outs, modal_outs, prior_boxes, moved) -> list[ObjectStep]:
         steps, offset = [], 0

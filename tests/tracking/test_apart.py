@@ -64,9 +64,9 @@ def test_the_trackers_hand_apart_to_their_sweeps_and_record_it(model):
     tracker = AmodalTracker(model, visible=False, apart=0.7)
     result = tracker.track(frames, [(10, 10, 20, 20)])
     (sweep,) = tracker.last_run.propagations
-    assert isinstance(sweep.apart, KeepApart) and sweep.apart.iou == 0.7
+    assert isinstance(sweep.rules.apart, KeepApart) and sweep.rules.apart.iou == 0.7
     assert result.model["keep_apart"] == 0.7
     assert AmodalPredictor.from_tracker(tracker).apart == 0.7
     default = AmodalTracker(model, visible=False)
     assert default.track(frames, [(10, 10, 20, 20)]).model["keep_apart"] is None  # off by default
-    assert default.last_run.propagations[0].apart is None
+    assert default.last_run.propagations[0].rules.apart is None

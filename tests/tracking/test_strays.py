@@ -75,9 +75,9 @@ def test_the_trackers_drop_strays_by_default_and_record_it(model):
     tracker = AmodalTracker(model, visible=False)
     result = tracker.track(frames, [(10, 10, 20, 20)])
     (sweep,) = tracker.last_run.propagations
-    assert isinstance(sweep.strays, DropStrays) and sweep.strays.share == 0.8
+    assert isinstance(sweep.rules.strays, DropStrays) and sweep.rules.strays.share == 0.8
     assert result.model["drop_strays"] == 0.8
     assert AmodalPredictor.from_tracker(AmodalTracker(model, strays=0.5)).strays == 0.5
     off = AmodalTracker(model, visible=False, shape=None)  # strays need moved masks
     assert off.track(frames, [(10, 10, 20, 20)]).model["drop_strays"] is None
-    assert off.last_run.propagations[0].strays is None
+    assert off.last_run.propagations[0].rules is None  # no mask rules at all
