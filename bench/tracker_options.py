@@ -1,12 +1,13 @@
 """Tracker options on and off, paired on the same clips (issue 10: tracks that hold). The shipped default runs the
 ``amodal-vos eval`` protocol without baselines on the sets of bench/search_sweep.py, once as shipped and once per
-``--off`` option with that option changed (``box_tracker``: False; ``exits``, ``strays``, ``shape``: None); each
+``--off`` option with that option changed (``box_tracker``: False; ``exits``, ``strays``, ``shape``: None;
+``hidden``: every object CSRT loses reported absent, wherever its box lies, as before looks.HIDDEN_MARGIN); each
 row after a set's first is compared with it clip by clip (``d full`` / ``d switch``: mean per-clip difference ± its
 standard error).
 
     OMP_NUM_THREADS=1 python bench/tracker_options.py --off box_tracker [--checkpoint CKPT] \
         [--sets realistic,realistic-fresh,long,long-fresh] [--num-clips 20]
-    OMP_NUM_THREADS=1 python bench/tracker_options.py --off exits
+    OMP_NUM_THREADS=1 python bench/tracker_options.py --off exits hidden
 """
 
 from __future__ import annotations
@@ -23,15 +24,34 @@ from pathlib import Path  # noqa: E402
 sys.path.insert(0, str(Path(__file__).parent))
 from search_sweep import bench_clips, bench_model, paired_header, paired_row, run_set  # noqa: E402
 
+from amodal_vos.tracking import looks  # noqa: E402
 from amodal_vos.tracking.loading import default_checkpoint  # noqa: E402
 
 OFF = {"box_tracker": False, "exits": None, "strays": None, "shape": None}  # an option's value when it is off
+MODULE_OFF = {"hidden": (looks, "HIDDEN_MARGIN", float("inf"))}  # module settings rather than tracker options
+
+
+def run_off(model, clips: list, name: str, option: str) -> dict:
+    """``run_set`` with ``option`` off: a tracker option, or a module setting set for the run's length."""
+    if option not in MODULE_OFF:
+        return run_set(model, clips, name, **{option: OFF[option]})
+    module, attr, value = MODULE_OFF[option]
+    kept = getattr(module, attr)
+    setattr(module, attr, value)
+    try:
+        return run_set(model, clips, name)
+    finally:
+        setattr(module, attr, kept)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument(
-        "--off", nargs="+", choices=sorted(OFF), required=True, help="options to turn off, one row each"
+        "--off",
+        nargs="+",
+        choices=sorted({**OFF, **MODULE_OFF}),
+        required=True,
+        help="options to turn off, one row each",
     )
     ap.add_argument("--checkpoint", default=str(default_checkpoint()))
     ap.add_argument("--sets", default="realistic,realistic-fresh,long,long-fresh")
@@ -44,10 +64,7 @@ def main() -> None:
         base = run_set(model, clips, name)
         print(paired_row("as shipped", base, base), flush=True)
         for option in args.off:
-            print(
-                paired_row(f"{option} off", run_set(model, clips, name, **{option: OFF[option]}), base),
-                flush=True,
-            )
+            print(paired_row(f"{option} off", run_off(model, clips, name, option), base), flush=True)
 
 
 if __name__ == "__main__":

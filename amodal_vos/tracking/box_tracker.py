@@ -6,7 +6,7 @@ the track does not come back. CSRT (a discriminative correlation filter with cha
 et al., CVPR 2017) learns the object's look online from its prompt box on and finds it again on each frame, from the
 pixels alone. With a ``Look`` per object, a sweep (looks.py) takes that box as the object's prior wherever CSRT
 finds the object (unless it leaves the object's own moving pixels), and reports the object absent where CSRT does not
-find it.
+find it at the frame's border.
 Measured in docs/tracking.md ("An appearance tracker for the prior box").
 """
 

@@ -4,9 +4,11 @@ box becomes the object's prior, where it starts again, and its next update start
 Per step, before the crops are made, ``follow`` takes each object's box on this frame where its CSRT finds it: that
 box becomes its prior and the box its prediction must agree with. Where the object's last mask moved with its own
 pixels (a trusted shape_flow move) overlaps CSRT's box at IoU below ``LOOK_AGREE``, CSRT learned something static
-inside the prompt box (an occluder): the moved box is kept and CSRT starts again from it. Objects whose CSRT finds
-nothing are reported absent on that frame (``unseen``): a mask left after the object has gone mostly lies on another
-object or on the background (docs/tracking.md, "An appearance tracker for the prior box").
+inside the prompt box (an occluder): the moved box is kept and CSRT starts again from it. An object whose CSRT finds
+nothing is reported absent on that frame (``unseen``) where its box lies within ``HIDDEN_MARGIN`` px of the frame's
+border: it has most likely left, and a mask left after it has gone mostly lies on another object or on the
+background. Deeper inside the frame it is taken as hidden behind something and keeps its mask, from its box moved by
+the flow (docs/tracking.md, "An appearance tracker for the prior box" and "Hidden or gone").
 """
 
 from __future__ import annotations
@@ -24,6 +26,13 @@ if TYPE_CHECKING:
     from amodal_vos.tracking.groups import Group
 
 LOOK_AGREE = 0.5  # a CSRT box below this IoU with the object's mask moved by its own pixels is not taken
+HIDDEN_MARGIN = 8.0  # px: an object CSRT loses with its box further inside the frame is hidden, not gone
+
+
+def near_border(box: torch.Tensor, hw: tuple[int, int], margin: float) -> bool:
+    """Whether the xyxy ``box`` comes within ``margin`` px of the border of a frame of size ``hw`` (or crosses it)."""
+    x0, y0, x1, y1 = box.tolist()
+    return min(x0, y0, hw[1] - x1, hw[0] - y1) <= margin
 
 
 class SweepLooks:
@@ -32,7 +41,7 @@ class SweepLooks:
 
     def __init__(self, reverse: bool, prompted: Callable[[Group, int], bool]) -> None:
         self.reverse, self.prompted = reverse, prompted
-        self.unseen: set[int] = set()  # objects CSRT did not find on this step's frame: reported absent
+        self.unseen: set[int] = set()  # objects CSRT did not find at the border on this step's frame: absent
 
     def follow(self, t: int, frame: np.ndarray, groups: list[Group], moved: dict) -> None:
         """Each object's box on frame ``t`` where its CSRT finds it (objects not prompted here, whose look saw the
@@ -58,7 +67,10 @@ class SweepLooks:
                     g.looks[i] = Look.start(frame, g.boxes[i].tolist(), t)
                     continue
                 if box is None:
-                    self.unseen.add(g.prompts[i].obj_id)
+                    if near_border(
+                        g.boxes[i], frame.shape[:2], HIDDEN_MARGIN
+                    ):  # lost at the border: gone, else hidden
+                        self.unseen.add(g.prompts[i].obj_id)
                 else:
                     boxes[i], found[i] = box.to(boxes.dtype), True
             if found.any():

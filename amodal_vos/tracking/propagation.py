@@ -23,9 +23,10 @@ not spread over the neighbour; with ``apart`` (apart.py) an object whose mask ju
 (mask_rules.py applies these three).
 With ``box_tracker`` (with motion; the trackers' default) an appearance tracker (box_tracker.py: OpenCV's CSRT,
 started on the prompt box) follows each object, and its box is the object's prior wherever it finds the object, so
-the model's own masks move the prior only where CSRT loses it; a predicted box below ``motion`` IoU with it is
-refused as above. With ``exits`` (exits.py) an object whose box has shrunk to a sliver against the frame's border is
-reported absent until it comes back there.
+the model's own masks move the prior only where CSRT loses it (an object it loses at the border is reported absent,
+one it loses inside the frame is taken as hidden); a predicted box below ``motion`` IoU with it is refused as above.
+With ``exits`` (exits.py) an object whose box has shrunk to a sliver against the frame's border is reported absent
+until it comes back there.
 
 Without memory (``memory=False``): every later frame is segmented like a prompt frame, from its prior box as a box
 prompt (with Mspec and crop as usual) and an empty memory bank; no memory is encoded or kept. Measured in

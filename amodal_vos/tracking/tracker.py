@@ -104,7 +104,8 @@ class AmodalTracker(ModelConstructors):
     ``views``: a box prompt's frame is also segmented from a wider and a mirrored crop, and the mask whose box agrees
     best with the prompt box is kept (prompt_views.py; memory-free search-region models with a visible token).
     ``box_tracker`` (with motion): an appearance tracker (OpenCV's CSRT) follows each object from its prompt box,
-    and its box is the object's prior box wherever it finds the object (box_tracker.py).
+    and its box is the object's prior box wherever it finds the object; an object it loses at the frame's border is
+    reported absent, one it loses inside is taken as hidden (box_tracker.py, looks.py).
     ``exits``: an object whose box touches the frame's edge with its extent across it below this share of the widest
     seen is reported absent until it is back at that edge with half of it (exits.py; None: no such rule).
     ``memory=False``: no memory bank; every later frame is segmented from its prior box like a prompt frame

@@ -11,6 +11,7 @@ from amodal_vos.errors import UserError
 from amodal_vos.model.transforms import frames_to_input
 from amodal_vos.tracking import box_tracker
 from amodal_vos.tracking.box_tracker import Look, check_csrt, clipped_box, colour_frame
+from amodal_vos.tracking.looks import near_border
 from amodal_vos.tracking.motion import box_iou
 from amodal_vos.tracking.propagation import Propagation
 
@@ -101,18 +102,35 @@ def test_the_prior_follows_csrt_where_the_masks_grow(model, moving, spy):  # noq
         assert near(followed[t], (x - 8, y - 8, x + 48, y + 48), tol=3), (t, followed[t])
 
 
-def test_an_object_csrt_no_longer_finds_is_reported_absent(model, spy):  # noqa: F811
-    """The patch is gone from frame 2 on (flat grey): the scripted masks stay, but the object is reported absent."""
+@pytest.mark.parametrize("x, gone", [(84, True), (30, False)])
+def test_an_object_csrt_loses_at_the_border_is_absent_and_inside_hidden(model, spy, x, gone):  # noqa: F811
+    """The patch is gone from frame 2 on (flat grey) and the scripted masks stay. With its box 2 px from the right
+    edge the object is reported absent there; 54 px inside the frame it is taken as hidden and keeps its mask."""
     _, script = spy
-    script.update({t: [(30 + 4 * t, 30, 70 + 4 * t, 70)] for t in range(4)})
-    frames = [frame_with_patch(30, 30), frame_with_patch(34, 30)] + [
+    script.update({t: [(x + 2 * t, 30, x + 40 + 2 * t, 70)] for t in range(4)})
+    frames = [frame_with_patch(x, 30), frame_with_patch(x + 2, 30)] + [
         np.full((128, 128, 3), 128, np.uint8)
     ] * 2
-    for looks, gone in ((False, [False, False]), (True, [True, True])):
-        sweep = Propagation(model, [box_prompt(1, 0, [30, 30, 70, 70])], num_frames=4, visible=False,
+    for looks, absent in ((False, [False, False]), (True, [gone, gone])):
+        sweep = Propagation(model, [box_prompt(1, 0, [x, 30, x + 40, 70])], num_frames=4, visible=False,
                             motion=0.5, box_tracker=looks)  # fmt: skip
         steps = [sweep.step(t, frames_to_input(f, 128))[0] for t, f in enumerate(frames)]
-        assert [s.score == 0.0 and bool((s.amodal < 0).all()) for s in steps] == [False, False, *gone]
+        assert [s.score == 0.0 and bool((s.amodal < 0).all()) for s in steps] == [False, False, *absent]
+        assert all(bool((s.amodal > 0).any()) for s in steps[:2])
+
+
+def test_near_border_reaches_every_edge():
+    hw = (100, 200)
+    assert not near_border(torch.tensor([10.0, 10.0, 190.0, 90.0]), hw, 8)  # 10 px inside on every side
+    assert near_border(torch.tensor([10.0, 10.0, 190.0, 90.0]), hw, 10)
+    for box in (
+        [8.0, 20, 50, 50],
+        [20, 8.0, 50, 50],
+        [150, 20, 192.0, 50],
+        [150, 50, 180, 92.0],
+        [-5.0, 20, 30, 50],
+    ):
+        assert near_border(torch.tensor(box), hw, 8), box
 
 
 def test_csrt_gone_ahead_on_another_frame_is_an_error():
