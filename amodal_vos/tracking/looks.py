@@ -67,9 +67,8 @@ class SweepLooks:
                     g.looks[i] = Look.start(frame, g.boxes[i].tolist(), t)
                     continue
                 if box is None:
-                    if near_border(
-                        g.boxes[i], frame.shape[:2], HIDDEN_MARGIN
-                    ):  # lost at the border: gone, else hidden
+                    # lost at the border: gone; deeper inside the frame: hidden, and it keeps its mask
+                    if near_border(g.boxes[i], frame.shape[:2], HIDDEN_MARGIN):
                         self.unseen.add(g.prompts[i].obj_id)
                 else:
                     boxes[i], found[i] = box.to(boxes.dtype), True
