@@ -1,7 +1,7 @@
-"""What OpenCV's CSRT settings cost (tracking/box_tracker.py uses OpenCV's defaults): time per update of CSRT started
-from a patch's box on a generated 640x480 sequence (a photograph from the Debian wallpapers pasted over another and
-moved across it, 59 updates), per setting, median of ``--rounds`` rounds alternating the settings; box IoU with the
-patch's true box beside it. One thread for OpenCV.
+"""What OpenCV's CSRT settings cost (tracking/box_tracker.py uses OpenCV's defaults without the segmentation mask):
+time per update of CSRT started from a patch's box on a generated 640x480 sequence (a photograph from the Debian
+wallpapers pasted over another and moved across it, 59 updates), per setting, median of ``--rounds`` rounds
+alternating the settings; box IoU with the patch's true box beside it. One thread for OpenCV.
 
     make assets && python bench/csrt_settings.py [--rounds 3]
 """
@@ -17,9 +17,9 @@ import cv2
 import numpy as np
 
 SETTINGS = {
-    "OpenCV's defaults (shipped)": {},
+    "OpenCV's defaults": {},
     "9 scales": {"number_of_scales": 9},
-    "no segmentation mask": {"use_segmentation": False},
+    "no segmentation mask (shipped)": {"use_segmentation": False},
     "150 px template": {"template_size": 150},
     "100 px template": {"template_size": 100},
     "no colour names": {"use_color_names": False},

@@ -21,11 +21,12 @@ EDGE = 1.0  # px: a box side this close to the frame's border touches it
 NOT_GONE = -1
 
 
-def touching(boxes: torch.Tensor, hw: tuple[int, int]) -> torch.Tensor:
-    """[n, 4] bool: each xyxy box touches the left, right, top and bottom edge of an ``hw`` frame."""
+def touching(boxes: torch.Tensor, hw: tuple[int, int], margin: float = EDGE) -> torch.Tensor:
+    """[n, 4] bool: each xyxy box comes within ``margin`` px of (or crosses) the left, right, top and bottom edge of
+    an ``hw`` frame."""
     h, w = hw
     x0, y0, x1, y1 = boxes.unbind(1)
-    return torch.stack([x0 <= EDGE, x1 >= w - EDGE, y0 <= EDGE, y1 >= h - EDGE], 1)
+    return torch.stack([x0 <= margin, x1 >= w - margin, y0 <= margin, y1 >= h - margin], 1)
 
 
 class Exits:

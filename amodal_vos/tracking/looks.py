@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from amodal_vos.tracking.box_tracker import Look
+from amodal_vos.tracking.exits import touching
 from amodal_vos.tracking.motion import box_iou
 
 if TYPE_CHECKING:
@@ -27,12 +28,6 @@ if TYPE_CHECKING:
 
 LOOK_AGREE = 0.5  # a CSRT box below this IoU with the object's mask moved by its own pixels is not taken
 HIDDEN_MARGIN = 8.0  # px: an object CSRT loses with its box further inside the frame is hidden, not gone
-
-
-def near_border(box: torch.Tensor, hw: tuple[int, int], margin: float) -> bool:
-    """Whether the xyxy ``box`` comes within ``margin`` px of the border of a frame of size ``hw`` (or crosses it)."""
-    x0, y0, x1, y1 = box.tolist()
-    return min(x0, y0, hw[1] - x1, hw[0] - y1) <= margin
 
 
 class SweepLooks:
@@ -68,7 +63,7 @@ class SweepLooks:
                     continue
                 if box is None:
                     # lost at the border: gone; deeper inside the frame: hidden, and it keeps its mask
-                    if near_border(g.boxes[i], frame.shape[:2], HIDDEN_MARGIN):
+                    if touching(g.boxes[i : i + 1].float(), frame.shape[:2], HIDDEN_MARGIN).any():
                         self.unseen.add(g.prompts[i].obj_id)
                 else:
                     boxes[i], found[i] = box.to(boxes.dtype), True

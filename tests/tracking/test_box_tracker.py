@@ -11,7 +11,6 @@ from amodal_vos.errors import UserError
 from amodal_vos.model.transforms import frames_to_input
 from amodal_vos.tracking import box_tracker
 from amodal_vos.tracking.box_tracker import Look, check_csrt, clipped_box, colour_frame
-from amodal_vos.tracking.looks import near_border
 from amodal_vos.tracking.motion import box_iou
 from amodal_vos.tracking.propagation import Propagation
 
@@ -117,20 +116,6 @@ def test_an_object_csrt_loses_at_the_border_is_absent_and_inside_hidden(model, s
         steps = [sweep.step(t, frames_to_input(f, 128))[0] for t, f in enumerate(frames)]
         assert [s.score == 0.0 and bool((s.amodal < 0).all()) for s in steps] == [False, False, *absent]
         assert all(bool((s.amodal > 0).any()) for s in steps[:2])
-
-
-def test_near_border_reaches_every_edge():
-    hw = (100, 200)
-    assert not near_border(torch.tensor([10.0, 10.0, 190.0, 90.0]), hw, 8)  # 10 px inside on every side
-    assert near_border(torch.tensor([10.0, 10.0, 190.0, 90.0]), hw, 10)
-    for box in (
-        [8.0, 20, 50, 50],
-        [20, 8.0, 50, 50],
-        [150, 20, 192.0, 50],
-        [150, 50, 180, 92.0],
-        [-5.0, 20, 30, 50],
-    ):
-        assert near_border(torch.tensor(box), hw, 8), box
 
 
 def test_csrt_gone_ahead_on_another_frame_is_an_error():

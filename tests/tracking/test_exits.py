@@ -39,6 +39,25 @@ def test_edges_a_box_touches():
     ]
 
 
+def test_touching_within_a_margin_on_every_edge():
+    """With a margin (looks.py: an object CSRT loses this close to the border is gone), a box this close to an
+    edge, or across it, touches that edge."""
+    hw = (100, 200)
+    inside = torch.tensor([[10.0, 10.0, 190.0, 90.0]])  # 10 px inside on every side
+    assert not touching(inside, hw, 8).any()
+    assert touching(inside, hw, 10).all()
+    boxes = torch.tensor(
+        [[8.0, 20, 50, 50], [20, 8.0, 50, 50], [150, 20, 192.0, 50], [150, 50, 180, 92.0], [-5.0, 20, 30, 50]]
+    )
+    assert touching(boxes, hw, 8).tolist() == [
+        [True, False, False, False],
+        [False, False, True, False],
+        [False, True, False, False],
+        [False, False, False, True],
+        [True, False, False, False],
+    ]
+
+
 def test_an_object_sliding_out_on_the_right_is_gone_and_comes_back_there():
     out = [[100, 40, 150, 60], [160, 40, 200, 60], [185, 40, 200, 60], [192, 40, 200, 60], [195, 40, 200, 60]]
     back = [[190, 40, 200, 60], [170, 40, 200, 60], [150, 40, 190, 60]]
