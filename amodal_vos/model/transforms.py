@@ -5,12 +5,40 @@ sam2.utils.transforms needs torchvision, which we do not install; these few line
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+def _normalise_(x: torch.Tensor) -> torch.Tensor:
+    """Float pixels 0..1 [B, 3, H, W] -> ImageNet-normalised, in place (the float32 steps that every path below
+    takes, so they agree to the bit)."""
+    x.sub_(torch.tensor(IMAGENET_MEAN, device=x.device).view(1, 3, 1, 1))
+    return x.div_(torch.tensor(IMAGENET_STD, device=x.device).view(1, 3, 1, 1))
+
+
+_TABLE: np.ndarray | None = None
+
+
+def _table() -> np.ndarray:
+    """[256, 1, 3] float32: every uint8 value of each channel, normalised (cv2.LUT's three-channel table)."""
+    global _TABLE
+    if _TABLE is None:
+        values = torch.arange(256, dtype=torch.float32).view(1, 1, 1, 256).repeat(1, 3, 1, 1).div_(255.0)
+        _TABLE = np.ascontiguousarray(_normalise_(values)[0, :, 0].T.reshape(256, 1, 3).numpy())
+    return _TABLE
+
+
+def _by_table(frames: np.ndarray) -> torch.Tensor:
+    """uint8 RGB [B, H, W, 3] -> normalised [B, 3, H, W] (channels-last strides) by one table look-up per pixel:
+    about 10x cheaper than the float maths on a 640x480 frame, and the same values."""
+    b, h, w, _ = frames.shape
+    hwc = cv2.LUT(np.ascontiguousarray(frames).reshape(b * h, w, 3), _table())
+    return torch.from_numpy(hwc.reshape(b, h, w, 3)).permute(0, 3, 1, 2)
 
 
 def frames_to_input(
@@ -21,6 +49,13 @@ def frames_to_input(
     x = source = torch.as_tensor(frames)
     if x.dim() == 3:
         x = x[None]
+    if (
+        size is None
+        and x.dtype == torch.uint8
+        and x.device.type == "cpu"
+        and torch.device(device).type == "cpu"
+    ):
+        return _by_table(x.numpy()).to(device)
     x = x.permute(0, 3, 1, 2)
     if (
         size is not None
@@ -43,9 +78,7 @@ def frames_to_input(
         x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False, antialias=True)
     # normalised in place in the layout the pixels came in (HWC for frames), then made NCHW once: same values,
     # fewer passes over a full-size frame than out-of-place maths on a strided view
-    x.sub_(torch.tensor(IMAGENET_MEAN, device=x.device).view(1, 3, 1, 1))
-    x.div_(torch.tensor(IMAGENET_STD, device=x.device).view(1, 3, 1, 1))
-    return x.contiguous()
+    return _normalise_(x).contiguous()
 
 
 def boxes_to_input(boxes: torch.Tensor, hw: tuple[int, int], size: int) -> torch.Tensor:

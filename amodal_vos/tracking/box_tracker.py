@@ -35,8 +35,11 @@ def _ahead_pool() -> ThreadPoolExecutor:
         return _AHEAD
 
 
-def colour_frame(image: torch.Tensor) -> np.ndarray:
-    """A normalised model input [1, 3, H, W] -> the frame as OpenCV reads it (uint8 [H, W, 3], BGR)."""
+def colour_frame(image: torch.Tensor, frame: np.ndarray | None = None) -> np.ndarray:
+    """A normalised model input [1, 3, H, W] -> the frame as OpenCV reads it (uint8 [H, W, 3], BGR); ``frame``:
+    its decoded uint8 RGB pixels where the caller has them (one cvtColor, not the normalisation undone)."""
+    if frame is not None:
+        return cv2.cvtColor(frame, cv2.COLOR_RGB2BGR)
     mean = torch.as_tensor(IMAGENET_MEAN, device=image.device).view(3, 1, 1)
     std = torch.as_tensor(IMAGENET_STD, device=image.device).view(3, 1, 1)
     rgb = (image[0].float() * std + mean).mul_(255).round_().clamp_(0, 255).to(torch.uint8)

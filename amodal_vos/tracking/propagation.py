@@ -292,7 +292,7 @@ class Propagation:
             return None
         colour = None
         if self.looks is not None:
-            colour = colour_frame(image) if frame is None else np.ascontiguousarray(frame[..., ::-1])
+            colour = colour_frame(image, frame)
         if self.shape is None:
             return gray_frame(image), None, colour
         return (*gray_frames(image, MAX_SIDE, self.shape.settings.max_side), colour)

@@ -35,6 +35,7 @@ from amodal_vos.io.video import FrameSource, TruncatedVideo
 from amodal_vos.model import AmodalSAM2
 from amodal_vos.model.search import SearchConfig
 from amodal_vos.model.transforms import boxes_to_input, frames_to_input, points_to_input
+from amodal_vos.tracking.cpu_share import opencv_threads
 from amodal_vos.tracking.interrupt import StopAtFrameBoundary
 from amodal_vos.tracking.outputs import Outputs
 from amodal_vos.tracking.prompts import Prompt
@@ -314,7 +315,7 @@ class TrackingRun:
     def run(self) -> TrackResult:
         tic = time.perf_counter()
         try:
-            with self.stop:
+            with self.stop, opencv_threads(self.device):
                 self._forward(self._backward())
         except KeyboardInterrupt:
             self.result.partial = True

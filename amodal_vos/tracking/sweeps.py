@@ -23,6 +23,7 @@ from amodal_vos.io.prefetch import Prefetch
 from amodal_vos.model import AmodalSAM2
 from amodal_vos.model.search import SearchConfig
 from amodal_vos.model.transforms import frames_to_input
+from amodal_vos.tracking.cpu_share import opencv_threads
 from amodal_vos.tracking.groups import ModelPrompt
 from amodal_vos.tracking.prompts import Prompt
 from amodal_vos.tracking.propagation import Propagation
@@ -108,6 +109,10 @@ class Sweeps:
 
     def step(self, state: PredictorState, sweep: SweepState, t: int) -> Computed:
         """Compute frame t in this sweep (and the frames before it that are not current) and store the results."""
+        with opencv_threads(self.device):
+            return self._step(state, sweep, t)
+
+    def _step(self, state: PredictorState, sweep: SweepState, t: int) -> Computed:
         self._position(state, sweep, t)
         image = self._image(state, sweep, t)
         local, prop = t - state.start, sweep.propagation
@@ -135,7 +140,8 @@ class Sweeps:
         objects = [o for o in state.objects.values() if o.first_frame == t]
         prop = self.new_propagation(state, sweep, [self.model_prompt(state, o.prompts[t]) for o in objects])
         image = self._prepare(state.source.frame(t))
-        computed = self._masks_of(state).object_frames(prop.step(t - state.start, image))
+        with opencv_threads(self.device):
+            computed = self._masks_of(state).object_frames(prop.step(t - state.start, image))
         state.frames.setdefault(t, {}).update((i, entry) for i, (entry, _) in computed.items())
         return computed
 

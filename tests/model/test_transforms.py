@@ -47,9 +47,13 @@ def test_native_size_input_for_search_models_equals_the_reference_and_spares_the
         torch.from_numpy(frame).permute(2, 0, 1)[None].float() / 255.0
         - torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1)
     ) / torch.tensor(IMAGENET_STD).view(1, 3, 1, 1)
-    got = frames_to_input(frame, None)
-    assert got.shape == (1, 3, 40, 56) and got.is_contiguous()
+    got = frames_to_input(frame, None)  # by cv2.LUT, in channels-last strides
+    assert got.shape == (1, 3, 40, 56) and got.is_contiguous(memory_format=torch.channels_last)
     assert torch.equal(got, want)
+    every_other = frames_to_input(frame[:, ::2], None)  # a strided view of the caller's pixels
+    assert torch.equal(every_other, want[..., ::2])
+    batch = frames_to_input(np.stack([frame, np.ascontiguousarray(frame[::-1])]), None)
+    assert batch.shape == (2, 3, 40, 56) and torch.equal(batch[1:], want.flip(-2))
     as_float = torch.from_numpy(frame.astype(np.float32))
     before = as_float.clone()
     assert torch.equal(frames_to_input(as_float, None), want) and torch.equal(as_float, before)
