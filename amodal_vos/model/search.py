@@ -10,12 +10,14 @@ model was trained. Boxes are xyxy floats with pixel edges at integers, as in mod
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 
 OUTSIDE = -1024.0  # logit pasted outside a crop (SAM-2 writes -1024 for "no object" too)
+PASTE_MARGIN = 2  # crop pixels around the positive ones whose frame pixels are pasted (1 is enough)
 
 
 @dataclass(frozen=True)
@@ -134,17 +136,26 @@ def crop_masks(masks: torch.Tensor, crops: torch.Tensor, size: int) -> torch.Ten
 def paste_region(
     logits: torch.Tensor, crop: torch.Tensor, hw: tuple[int, int]
 ) -> tuple[tuple[int, int, int, int], torch.Tensor] | None:
-    """[S, S] crop logits -> ((y0, y1, x0, x1), frame logits there): the part of the frame the crop covers, the
-    only part where the mask can be non-empty; None when the crop misses the frame or no logit is positive."""
+    """[S, S] crop logits -> ((y0, y1, x0, x1), frame logits there): the part of the crop's frame pixels whose
+    bilinear reads can reach a positive logit (``PASTE_MARGIN`` crop pixels around them), the only part where the mask
+    can be non-empty; None when that part misses the frame or no logit is positive."""
     size = logits.shape[-1]
     h, w = hw
+    positive = logits > 0
+    rows = torch.nonzero(positive.any(dim=1)).flatten().tolist()
+    if not rows:
+        return None
+    cols = torch.nonzero(positive.any(dim=0)).flatten().tolist()
     x0, y0, x1, y1 = crop.tolist()
-    c0, r0 = max(int(x0), 0), max(int(y0), 0)
-    c1, r1 = min(int(x1) + 1, w), min(int(y1) + 1, h)
-    if c1 <= c0 or r1 <= r0 or not (logits > 0).any():
+    scale = (x1 - x0) / size
+    # frame pixel c reads crop pixels around (c + 0.5 - x0) / scale - 0.5: those within the margin of the positive ones
+    c0 = max(int(x0), 0, math.floor(x0 + (cols[0] - PASTE_MARGIN) * scale))
+    r0 = max(int(y0), 0, math.floor(y0 + (rows[0] - PASTE_MARGIN) * scale))
+    c1 = min(int(x1) + 1, w, math.ceil(x0 + (cols[-1] + 1 + PASTE_MARGIN) * scale) + 1)
+    r1 = min(int(y1) + 1, h, math.ceil(y0 + (rows[-1] + 1 + PASTE_MARGIN) * scale) + 1)
+    if c1 <= c0 or r1 <= r0:
         return None
     padded = F.pad(logits.float()[None, None], (1, 1, 1, 1), value=OUTSIDE)  # edges fade to "outside"
-    scale = (x1 - x0) / size
     xs = ((torch.arange(c0, c1, dtype=torch.float32) + 0.5 - x0) / scale + 1) / (size + 2) * 2 - 1
     ys = ((torch.arange(r0, r1, dtype=torch.float32) + 0.5 - y0) / scale + 1) / (size + 2) * 2 - 1
     grid = torch.stack(torch.meshgrid(ys, xs, indexing="ij")[::-1], dim=-1)[None].to(logits.device)

@@ -6,6 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from amodal_vos.model import search
 from amodal_vos.model.search import (
     OUTSIDE,
     SearchConfig,
@@ -67,6 +68,25 @@ def test_pasting_crop_logits_restores_the_frame_mask_and_leaves_the_rest_outside
     pasted = paste_logits(logits, crops, (100, 200))
     assert torch.equal(pasted[0] > 0, image[0, 0] > 0)
     assert (pasted[0, :, 81:] == OUTSIDE).all()  # right of the crop: never touched
+
+
+@pytest.mark.parametrize("side", [60.0, 300.0, 900.0])  # crop pixels of 0.5, 2.3 and 7 frame pixels
+def test_pasting_reads_only_around_the_positive_logits_and_gives_the_same_mask(monkeypatch, side):
+    g = torch.Generator().manual_seed(int(side))
+    yy, xx = torch.meshgrid(torch.arange(128.0), torch.arange(128.0), indexing="ij")
+    for cx, cy, r in [(20, 30, 9), (70, 8, 20), (40, 60, 3)]:  # inside the frame at each side
+        logits = r - ((xx - cx) ** 2 + (yy - cy) ** 2).sqrt() + torch.randn(128, 128, generator=g)
+        crop = torch.tensor([100.0, 0.0, 100.0 + side, side])
+        region, values = search.paste_region(logits, crop, (480, 640))
+        with monkeypatch.context() as m:
+            m.setattr(search, "PASTE_MARGIN", 10**6)  # every frame pixel of the crop
+            whole, everywhere = search.paste_region(logits, crop, (480, 640))
+        (y0, y1, x0, x1), (r0, _, c0, _) = region, whole
+        assert torch.equal(values, everywhere[y0 - r0 : y1 - r0, x0 - c0 : x1 - c0])
+        outside = (everywhere > 0).clone()
+        outside[y0 - r0 : y1 - r0, x0 - c0 : x1 - c0] = False
+        assert not outside.any() and (everywhere > 0).any()  # nothing of the mask left out
+        assert (y1 - y0) * (x1 - x0) < 0.25 * everywhere.numel()
 
 
 def test_a_crop_larger_than_the_input_is_pooled_not_aliased():
