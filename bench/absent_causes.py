@@ -1,0 +1,99 @@
+"""Why in-view objects are reported absent, and out-of-view ones present (issue 10: presence), on the 48-frame
+bench sets (bench/search_sweep.py) with the shipped tracker: every object-frame after its prompt, counted by GT
+(in view: true amodal mask non-empty), report (present: predicted amodal mask non-empty) and whether the appearance
+tracker found the object on that frame (CSRT's update returned a box and the object was not reported unseen).
+
+    OMP_NUM_THREADS=1 python bench/absent_causes.py [--sets realistic,realistic-fresh] [--num-clips 20]
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import argparse  # noqa: E402
+import collections  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).parent))
+from search_sweep import bench_clips, bench_model  # noqa: E402
+
+from amodal_vos.eval.evaluate import EvalOptions, evaluate  # noqa: E402
+from amodal_vos.eval.predict import TrackerPredictor, tracker_prompts  # noqa: E402
+from amodal_vos.tracking.box_tracker import Look  # noqa: E402
+from amodal_vos.tracking.loading import default_checkpoint  # noqa: E402
+from amodal_vos.tracking.looks import SweepLooks  # noqa: E402
+
+
+class Recorder(TrackerPredictor):
+    """The eval's tracker, keeping each clip's (tracker ids, predicted masks, true masks) and CSRT's finds."""
+
+    def __init__(self, model) -> None:
+        super().__init__(model)
+        self.clips: list[tuple] = []
+        self.found: dict[tuple[int, int, int], bool] = {}  # (clip, tracker id, frame) -> CSRT found it
+
+    def __call__(self, clip, prompts, **kw):
+        out = super().__call__(clip, prompts, **kw)
+        truth = {o.obj_id: o.amodal for o in clip.objects}
+        self.clips.append((tracker_prompts(prompts)[0], out, truth))
+        return out
+
+    def patch(self) -> None:
+        """Wrap Look.update and SweepLooks.follow (the caller puts them back) to note, per object and frame,
+        whether CSRT found the object."""
+        update, follow = Look.update, SweepLooks.follow
+
+        def noted_update(look, image, frame):
+            look.noted = (frame, update(look, image, frame))
+            return look.noted[1]
+
+        def noted_follow(looks, t, frame, groups, moved):
+            follow(looks, t, frame, groups, moved)
+            for g in groups:
+                for i, look in enumerate(g.looks or []):
+                    if look is not None and getattr(look, "noted", (None,))[0] == t:
+                        obj = g.prompts[i].obj_id
+                        self.found[(len(self.clips), obj, t)] = (
+                            look.noted[1] is not None and obj not in looks.unseen
+                        )
+
+        Look.update, SweepLooks.follow = noted_update, noted_follow
+
+    def counts(self) -> collections.Counter:
+        """(in view / out of view, present / absent, CSRT found / not) -> object-frames."""
+        counts = collections.Counter()
+        for c, (local, out, truth) in enumerate(self.clips):
+            for lid, p in local.items():
+                for t in range(p.frame + 1, truth[p.obj_id].shape[0]):
+                    view = "in view" if truth[p.obj_id][t].any() else "out of view"
+                    report = "present" if out[p.obj_id][t].any() else "absent"
+                    csrt = "CSRT found" if self.found.get((c, lid, t), False) else "CSRT not"
+                    counts[(view, report, csrt)] += 1
+        return counts
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--checkpoint", default=str(default_checkpoint()))
+    ap.add_argument("--sets", default="realistic,realistic-fresh")
+    ap.add_argument("--num-clips", type=int, default=20)
+    args = ap.parse_args()
+    model = bench_model(args.checkpoint)
+    print("| set | GT | reported | CSRT found the object | object-frames |\n|---|---|---|---|---|")
+    for name in args.sets.split(","):
+        recorder, kept = Recorder(model), (Look.update, SweepLooks.follow)
+        recorder.patch()
+        try:
+            evaluate(recorder, bench_clips(name, args.num_clips), EvalOptions(baselines=False))
+        finally:
+            Look.update, SweepLooks.follow = kept
+        for (view, report, csrt), n in sorted(recorder.counts().items()):
+            print(f"| {name} | {view} | {report} | {csrt} | {n} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
