@@ -1,9 +1,9 @@
 """Why in-view objects are reported absent, and out-of-view ones present (issue 10: presence), on the 48-frame
 bench sets (bench/search_sweep.py) with the shipped tracker: every object-frame after its prompt, counted by GT
 (in view: true amodal mask non-empty), report (present: predicted amodal mask non-empty) and whether the appearance
-tracker found the object on that frame (CSRT's update returned a box and the object was not reported unseen); then, for
-the in-view frames reported absent where CSRT found the object, what emptied the mask: the exit rule (the step is
-reported absent), the mask rules' mask empty in its crop, or a mask that lies outside the frame.
+tracker found the object on that frame (CSRT's update returned a box and the object was not reported unseen); then,
+for the in-view frames reported absent where CSRT found the object, what emptied the mask: the exit rule (the step
+is reported absent), the mask rules' mask empty in its crop, or a mask that lies outside the frame.
 
     OMP_NUM_THREADS=1 python bench/absent_causes.py [--sets realistic,realistic-fresh] [--num-clips 20]
 """
@@ -38,10 +38,9 @@ class Recorder(TrackerPredictor):
     def __init__(self, model) -> None:
         super().__init__(model)
         self.clips: list[tuple] = []
-        self.found: dict[tuple[int, int, int], bool] = {}  # (clip, tracker id, frame) -> CSRT found it
-        self.emptied: dict[
-            tuple[int, int, int], str
-        ] = {}  # (clip, tracker id, frame) -> what its step's mask was
+        # by (clip, tracker id, frame): whether CSRT found the object, and what became of its step's mask
+        self.found: dict[tuple[int, int, int], bool] = {}
+        self.emptied: dict[tuple[int, int, int], str] = {}
 
     def __call__(self, clip, prompts, **kw):
         out = super().__call__(clip, prompts, **kw)
