@@ -4,8 +4,9 @@ video's size (a 30x70 px pedestrian in a 768x576 frame fills a 128 px input inst
 Each object's crop is a square centred on its box (the prompt box, then its last predicted amodal box), ``context``
 times the box's geometric mean side sqrt(w h) but at least ``min_context`` times its longer side (a 28x87 px
 pedestrian gets a 123 px crop, not a 218 px one in which it is a thin sliver), never smaller than ``size / max_zoom``
-frame pixels (no more than ``max_zoom``x upsampling). Crops may reach past the frame border; that part reads as the normalised mean colour (zeros), as the
-model was trained. Boxes are xyxy floats with pixel edges at integers, as in model/prior.py.
+frame pixels (no more than ``max_zoom``x upsampling). Crops may reach past the frame border; that part reads as the
+normalised mean colour (zeros), as the model was trained. Boxes are xyxy floats with pixel edges at integers, as in
+model/prior.py.
 """
 
 from __future__ import annotations
