@@ -134,6 +134,16 @@ def crop_masks(masks: torch.Tensor, crops: torch.Tensor, size: int) -> torch.Ten
     return crop_images(m, crops, size)[:, 0] >= 0.5
 
 
+def positive_extent(logits: torch.Tensor) -> tuple[int, int, int, int] | None:
+    """(first row, last row, first column, last column) of the positive logits of an [S, S] map; None: none."""
+    positive = logits > 0
+    rows = torch.nonzero(positive.any(dim=1)).flatten()
+    if rows.numel() == 0:
+        return None
+    cols = torch.nonzero(positive.any(dim=0)).flatten()
+    return int(rows[0]), int(rows[-1]), int(cols[0]), int(cols[-1])
+
+
 def paste_region(
     logits: torch.Tensor, crop: torch.Tensor, hw: tuple[int, int]
 ) -> tuple[tuple[int, int, int, int], torch.Tensor] | None:
@@ -142,18 +152,17 @@ def paste_region(
     can be non-empty; None when that part misses the frame or no logit is positive."""
     size = logits.shape[-1]
     h, w = hw
-    positive = logits > 0
-    rows = torch.nonzero(positive.any(dim=1)).flatten().tolist()
-    if not rows:
+    extent = positive_extent(logits)
+    if extent is None:
         return None
-    cols = torch.nonzero(positive.any(dim=0)).flatten().tolist()
+    top, bottom, left, right = extent
     x0, y0, x1, y1 = crop.tolist()
     scale = (x1 - x0) / size
     # frame pixel c reads crop pixels around (c + 0.5 - x0) / scale - 0.5: those within the margin of the positive ones
-    c0 = max(int(x0), 0, math.floor(x0 + (cols[0] - PASTE_MARGIN) * scale))
-    r0 = max(int(y0), 0, math.floor(y0 + (rows[0] - PASTE_MARGIN) * scale))
-    c1 = min(int(x1) + 1, w, math.ceil(x0 + (cols[-1] + 1 + PASTE_MARGIN) * scale) + 1)
-    r1 = min(int(y1) + 1, h, math.ceil(y0 + (rows[-1] + 1 + PASTE_MARGIN) * scale) + 1)
+    c0 = max(int(x0), 0, math.floor(x0 + (left - PASTE_MARGIN) * scale))
+    r0 = max(int(y0), 0, math.floor(y0 + (top - PASTE_MARGIN) * scale))
+    c1 = min(int(x1) + 1, w, math.ceil(x0 + (right + 1 + PASTE_MARGIN) * scale) + 1)
+    r1 = min(int(y1) + 1, h, math.ceil(y0 + (bottom + 1 + PASTE_MARGIN) * scale) + 1)
     if c1 <= c0 or r1 <= r0:
         return None
     padded = F.pad(logits.float()[None, None], (1, 1, 1, 1), value=OUTSIDE)  # edges fade to "outside"

@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from amodal_vos.model.search import positive_extent
+
 MARGIN = 2  # low-res pixels around the positive box (1 is enough; 2 for safety)
 
 
@@ -46,13 +48,12 @@ class RegionUpsampler:
 
     def region(self, logits: torch.Tensor) -> tuple[tuple[int, int, int, int], torch.Tensor] | None:
         logits = logits.float()
-        positive = logits > 0
-        rows = torch.nonzero(positive.any(dim=1)).flatten()
-        if rows.numel() == 0:
+        extent = positive_extent(logits)
+        if extent is None:
             return None
-        cols = torch.nonzero(positive.any(dim=0)).flatten()
-        ky0, ky1, y0, y1 = self._span(int(rows[0]), int(rows[-1]), self.y_i0, self.y_i1)
-        kx0, kx1, x0, x1 = self._span(int(cols[0]), int(cols[-1]), self.x_i0, self.x_i1)
+        top, bottom, left, right = extent
+        ky0, ky1, y0, y1 = self._span(top, bottom, self.y_i0, self.y_i1)
+        kx0, kx1, x0, x1 = self._span(left, right, self.x_i0, self.x_i1)
         wy = self.wy[y0:y1, ky0:ky1].to(logits.device)
         wx = self.wx[x0:x1, kx0:kx1].to(logits.device)
         values = wy @ logits[ky0:ky1, kx0:kx1] @ wx.T
