@@ -23,10 +23,10 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent))
+from absent_causes import Recorder as CausesRecorder  # noqa: E402
 from search_sweep import bench_clips, bench_model, paired_header, paired_row, per_clip  # noqa: E402
 
 from amodal_vos.eval.evaluate import EvalOptions, evaluate  # noqa: E402
-from amodal_vos.eval.predict import TrackerPredictor, tracker_prompts  # noqa: E402
 from amodal_vos.tracking.box_tracker import Look  # noqa: E402
 from amodal_vos.tracking.loading import default_checkpoint  # noqa: E402
 from amodal_vos.tracking.looks import SweepLooks  # noqa: E402
@@ -52,18 +52,13 @@ def box_onto(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     return np.array([[s[0], 0.0, shift[0]], [0.0, s[1], shift[1]]])
 
 
-class Recorder(TrackerPredictor):
-    """The eval's tracker keeping each clip's (tracker ids, predicted masks, true masks) and CSRT's found boxes."""
+class Recorder(CausesRecorder):
+    """absent_causes.py's recorder of each clip's (tracker ids, predicted masks, true masks), with CSRT's found boxes
+    by (clip, tracker id, frame) in ``found``."""
 
     def __init__(self, model, found: dict) -> None:
         super().__init__(model)
-        self.clips: list[tuple] = []
-        self.found = found  # (clip, tracker id, frame) -> CSRT's xyxy box
-
-    def __call__(self, clip, prompts, **kw):
-        out = super().__call__(clip, prompts, **kw)
-        self.clips.append((tracker_prompts(prompts)[0], out, {o.obj_id: o.amodal for o in clip.objects}))
-        return out
+        self.found = found
 
 
 class FoundShape:
