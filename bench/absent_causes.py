@@ -20,6 +20,8 @@ import collections  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+import numpy as np  # noqa: E402
+
 sys.path.insert(0, str(Path(__file__).parent))
 from search_sweep import bench_clips, bench_model  # noqa: E402
 
@@ -38,9 +40,11 @@ class Recorder(TrackerPredictor):
     def __init__(self, model) -> None:
         super().__init__(model)
         self.clips: list[tuple] = []
-        # by (clip, tracker id, frame): whether CSRT found the object, and what became of its step's mask
-        self.found: dict[tuple[int, int, int], bool] = {}
+        # by (clip, tracker id, frame): CSRT's xyxy box where it found the object (else None), and what became of its
+        # step's mask; ``frame``: the last frame CSRT followed the objects onto
+        self.found: dict[tuple[int, int, int], np.ndarray | None] = {}
         self.emptied: dict[tuple[int, int, int], str] = {}
+        self.frame = -1
 
     def __call__(self, clip, prompts, **kw):
         out = super().__call__(clip, prompts, **kw)
@@ -48,9 +52,9 @@ class Recorder(TrackerPredictor):
         self.clips.append((tracker_prompts(prompts)[0], out, truth))
         return out
 
-    def patch(self) -> None:
-        """Wrap Look.update, SweepLooks.follow and Propagation.step (the caller puts them back) to note, per object
-        and frame, whether CSRT found the object and what became of its step's mask."""
+    def patch(self, steps: bool = True) -> None:
+        """Wrap Look.update, SweepLooks.follow and, with ``steps``, Propagation.step (the caller puts them back) to
+        note, per object and frame, where CSRT found the object and what became of its step's mask."""
         update, follow, step = Look.update, SweepLooks.follow, Propagation.step
 
         def noted_update(look, image, frame):
@@ -62,10 +66,12 @@ class Recorder(TrackerPredictor):
             for g in groups:
                 for i, look in enumerate(g.looks or []):
                     if look is not None and getattr(look, "noted", (None,))[0] == t:
-                        obj = g.prompts[i].obj_id
+                        obj, box = g.prompts[i].obj_id, look.noted[1]
+                        found = box is not None and obj not in looks.unseen
                         self.found[(len(self.clips), obj, t)] = (
-                            look.noted[1] is not None and obj not in looks.unseen
+                            box.numpy().astype(np.float64) if found else None
                         )
+            self.frame = t
 
         def noted_step(sweep, t, *args, **kwargs):
             steps = step(sweep, t, *args, **kwargs)
@@ -79,7 +85,9 @@ class Recorder(TrackerPredictor):
                 self.emptied[(len(self.clips), s.obj_id, t)] = kind
             return steps
 
-        Look.update, SweepLooks.follow, Propagation.step = noted_update, noted_follow, noted_step
+        Look.update, SweepLooks.follow = noted_update, noted_follow
+        if steps:
+            Propagation.step = noted_step
 
     def counts(self) -> tuple[collections.Counter, collections.Counter]:
         """(in view / out of view, present / absent, CSRT found / not) -> object-frames; and for the in-view frames
@@ -90,7 +98,7 @@ class Recorder(TrackerPredictor):
                 for t in range(p.frame + 1, truth[p.obj_id].shape[0]):
                     view = "in view" if truth[p.obj_id][t].any() else "out of view"
                     report = "present" if out[p.obj_id][t].any() else "absent"
-                    csrt = "CSRT found" if self.found.get((c, lid, t), False) else "CSRT not"
+                    csrt = "CSRT found" if self.found.get((c, lid, t)) is not None else "CSRT not"
                     counts[(view, report, csrt)] += 1
                     if (view, report, csrt) == ("in view", "absent", "CSRT found"):
                         causes[self.emptied.get((c, lid, t), "not stepped")] += 1

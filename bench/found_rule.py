@@ -23,10 +23,9 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent))
-from absent_causes import Recorder as CausesRecorder  # noqa: E402
-from search_sweep import bench_clips, bench_model, paired_header, paired_row, per_clip  # noqa: E402
+from absent_causes import Recorder  # noqa: E402
+from search_sweep import bench_clips, bench_model, paired_header, paired_row, run_set  # noqa: E402
 
-from amodal_vos.eval.evaluate import EvalOptions, evaluate  # noqa: E402
 from amodal_vos.tracking.box_tracker import Look  # noqa: E402
 from amodal_vos.tracking.loading import default_checkpoint  # noqa: E402
 from amodal_vos.tracking.looks import SweepLooks  # noqa: E402
@@ -41,8 +40,11 @@ def mask_box(logits: np.ndarray, grid: np.ndarray) -> np.ndarray | None:
     if len(xs) == 0:
         return None
     back = cv2.invertAffineTransform(grid)
-    ends = np.array([[xs.min() - 0.5, ys.min() - 0.5], [xs.max() + 0.5, ys.max() + 0.5]]) @ back[:, :2].T
-    return np.concatenate([(ends + back[:, 2]).min(0), (ends + back[:, 2]).max(0)]) + 0.5
+    ends = (
+        np.array([[xs.min() - 0.5, ys.min() - 0.5], [xs.max() + 0.5, ys.max() + 0.5]]) @ back[:, :2].T
+        + back[:, 2]
+    )
+    return np.concatenate([ends.min(0), ends.max(0)]) + 0.5  # pixel centres -> edges
 
 
 def box_onto(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
@@ -52,87 +54,59 @@ def box_onto(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     return np.array([[s[0], 0.0, shift[0]], [0.0, s[1], shift[1]]])
 
 
-class Recorder(CausesRecorder):
-    """absent_causes.py's recorder of each clip's (tracker ids, predicted masks, true masks), with CSRT's found boxes
-    by (clip, tracker id, frame) in ``found``."""
-
-    def __init__(self, model, found: dict) -> None:
-        super().__init__(model)
-        self.found = found
-
-
 class FoundShape:
     """Stands in for a MaskRules' ShapeFlow for one ``choose``: the shape rule as shipped, then the found rule on each
-    group in turn (MaskRules.choose asks once per group, in order)."""
+    group in turn (MaskRules.choose asks once per group, in order), with the finds the recorder noted on this frame."""
 
-    def __init__(self, shape: ShapeFlow, groups: list, found: dict) -> None:
-        self.shape, self.groups, self.found = shape, iter(groups), found
+    def __init__(self, shape: ShapeFlow, groups: list, recorder: Recorder) -> None:
+        self.shape, self.groups, self.recorder = shape, iter(groups), recorder
 
     def choose(self, logits: torch.Tensor, shapes, moves, grids) -> torch.Tensor:
         kept, group = self.shape.choose(logits, shapes, moves, grids), next(self.groups)
+        r = self.recorder
         for i, p in enumerate(group.prompts):
-            box = self.found.get(p.obj_id)
+            box = r.found.get((len(r.clips), p.obj_id, r.frame))
             if box is None or shapes is None or bool((kept[i] > 0).any()):
                 continue
             last, grid = shapes[i]
             start = mask_box(last, grid)
             if start is not None:
                 kept = kept.clone()
-                kept[i] = torch.from_numpy(ShapeFlow.warp(last, grid, box_onto(start, box), grids[i])).to(
-                    kept
-                )
+                moved = ShapeFlow.warp(last, grid, box_onto(start, box), grids[i])
+                kept[i] = torch.from_numpy(moved).to(kept)
         return kept
 
 
-def run(model, clips: list, rule: bool) -> tuple[dict, Recorder]:
-    """The eval protocol (no baselines) with the rule on or off; (paired-row figures, the recorder)."""
-    found: dict = {}
-    recorder = Recorder(model, found)
-    update, follow, choose = Look.update, SweepLooks.follow, MaskRules.choose
-
-    def noted_update(look, image, frame):
-        look.noted = (frame, update(look, image, frame))
-        return look.noted[1]
-
-    def noted_follow(looks, t, frame, groups, moved):
-        follow(looks, t, frame, groups, moved)
-        looks.found = {}  # this frame's CSRT finds taken as the prior (a look not started again), not unseen
-        for g in groups:
-            for i, p in enumerate(g.prompts):
-                frame_box = getattr((g.looks or [None] * len(g.prompts))[i], "noted", (None, None))
-                if frame_box[0] != t or frame_box[1] is None or p.obj_id in looks.unseen:
-                    continue
-                looks.found[p.obj_id] = frame_box[1].numpy().astype(np.float64)
-                found[(len(recorder.clips), p.obj_id, t)] = looks.found[p.obj_id]
-        noted_follow.found = looks.found
+def run(model, clips: list, name: str, rule: bool) -> tuple[dict, Recorder]:
+    """``run_set`` with the rule on or off, CSRT's finds noted by absent_causes.py's recorder; (its row, the
+    recorder)."""
+    recorder, kept = Recorder(model), (Look.update, SweepLooks.follow, MaskRules.choose)
+    choose = MaskRules.choose
 
     def ruled(rules, groups, logits, moved):
-        shape, rules.shape = rules.shape, FoundShape(rules.shape, groups, noted_follow.found)
+        shape, rules.shape = rules.shape, FoundShape(rules.shape, groups, recorder)
         try:
             return choose(rules, groups, logits, moved)
         finally:
             rules.shape = shape
 
-    noted_follow.found = {}
-    Look.update, SweepLooks.follow = noted_update, noted_follow
+    recorder.patch(steps=False)
     if rule:
         MaskRules.choose = ruled
     try:
-        result = evaluate(recorder, clips, EvalOptions(baselines=False))
+        return run_set(model, clips, name, recorder), recorder
     finally:
-        Look.update, SweepLooks.follow, MaskRules.choose = update, follow, choose
-    s = result.summary()["amodal"]
-    keys = ("miou_full", "miou_occ_only", "switch_rate", "presence_recall", "absent_recall")
-    row = {k: s[k] for k in keys} | {
-        "miou_full_first": s["miou_full_first"],
-        "miou_full_last": s["miou_full_last"],
-    }
-    return row | {"clips": per_clip(result.rows)}, recorder
+        Look.update, SweepLooks.follow, MaskRules.choose = kept
 
 
-def true_box(mask: np.ndarray) -> np.ndarray:
+def csrt_iou(box: np.ndarray | None, mask: np.ndarray) -> float:
+    """IoU of CSRT's xyxy box with a true mask's box; NaN where CSRT did not find the object (a frame changed by an
+    earlier frame's change)."""
+    if box is None:
+        return float("nan")
     ys, xs = np.nonzero(mask)
-    return np.array([[xs.min(), ys.min(), xs.max() + 1, ys.max() + 1]], dtype=np.float32)
+    truth = torch.tensor([[xs.min(), ys.min(), xs.max() + 1, ys.max() + 1]], dtype=torch.float32)
+    return float(box_iou(torch.tensor(box[None], dtype=torch.float32), truth)[0])
 
 
 def won_frames(off: Recorder, on: Recorder) -> np.ndarray:
@@ -145,15 +119,7 @@ def won_frames(off: Recorder, on: Recorder) -> np.ndarray:
             for t in range(p.frame + 1, len(gt)):
                 a, b, g = before[p.obj_id][t] > 0, after[p.obj_id][t] > 0, gt[t]
                 if g.any() and b.any() and not a.any():
-                    box = on.found.get(
-                        (c, lid, t)
-                    )  # none: changed by an earlier frame's change, CSRT lost it
-                    csrt = (
-                        np.nan
-                        if box is None
-                        else float(box_iou(torch.tensor(box[None]), torch.tensor(true_box(g)))[0])
-                    )
-                    rows.append(((b & g).sum() / (b | g).sum(), csrt))
+                    rows.append(((b & g).sum() / (b | g).sum(), csrt_iou(on.found.get((c, lid, t)), g)))
     return np.array(rows, dtype=float).reshape(-1, 2)
 
 
@@ -167,8 +133,7 @@ def main() -> None:
     print(paired_header("tracker"))
     for name in args.sets.split(","):
         clips = bench_clips(name, args.num_clips)
-        (base, off), (row, on) = run(model, clips, False), run(model, clips, True)
-        base["set"] = row["set"] = name
+        (base, off), (row, on) = run(model, clips, name, False), run(model, clips, name, True)
         print(paired_row("as shipped", base, base), flush=True)
         print(paired_row("found rule", row, base), flush=True)
         won = won_frames(off, on)

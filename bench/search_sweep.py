@@ -115,10 +115,12 @@ def paired(clips: dict, base: dict, key: str) -> tuple[float, float]:
     return float(d.mean()), float(d.std(ddof=1) / np.sqrt(len(d)))
 
 
-def run_set(model, clips: list, label: str, **options) -> dict:
-    """The ``amodal-vos eval`` protocol without baselines on ``clips`` (``options``: AmodalTracker settings)."""
+def run_set(model, clips: list, label: str, predictor: TrackerPredictor | None = None, **options) -> dict:
+    """The ``amodal-vos eval`` protocol without baselines on ``clips`` (``options``: AmodalTracker settings), by
+    ``predictor`` where given (one that records as it predicts)."""
     tic = time.perf_counter()
-    result = evaluate(TrackerPredictor(model, **options), clips, EvalOptions(baselines=False))
+    predictor = TrackerPredictor(model, **options) if predictor is None else predictor
+    result = evaluate(predictor, clips, EvalOptions(baselines=False))
     seconds = time.perf_counter() - tic
     s = result.summary()["amodal"]
     return {
