@@ -1,7 +1,9 @@
 """Tracker options on and off, paired on the same clips (issue 10: tracks that hold). The shipped default runs the
 ``amodal-vos eval`` protocol without baselines on the sets of bench/search_sweep.py, once as shipped and once per
 ``--off`` option with that option changed (``box_tracker``: False; ``exits``, ``strays``, ``shape``: None;
-``hidden``: every object CSRT loses reported absent, wherever its box lies, as before looks.HIDDEN_MARGIN); each
+``hidden``: every object CSRT loses reported absent, wherever its box lies, as before looks.HIDDEN_MARGIN;
+``likeness``: CSRT's box taken wherever it finds the object unless it parts from a trusted move of the object's mask,
+and started again there, as before the colour choice of looks.parted); each
 row after a set's first is compared with it clip by clip (``d full`` / ``d switch``: mean per-clip difference ± its
 standard error).
 
@@ -26,9 +28,19 @@ from search_sweep import bench_clips, bench_model, paired_header, paired_row, ru
 
 from amodal_vos.tracking import looks  # noqa: E402
 from amodal_vos.tracking.loading import default_checkpoint  # noqa: E402
+from amodal_vos.tracking.motion import box_iou  # noqa: E402
 
 OFF = {"box_tracker": False, "exits": None, "strays": None, "shape": None}  # an option's value when it is off
-MODULE_OFF = {"hidden": (looks, "HIDDEN_MARGIN", float("inf"))}  # module settings rather than tracker options
+MODULE_OFF = {  # module settings rather than tracker options
+    "hidden": (looks, "HIDDEN_MARGIN", float("inf")),
+    "likeness": (looks, "parted", lambda look, frame, box, own, shaped: _parted_before(box, own, shaped)),
+}
+
+
+def _parted_before(box, own, shaped: bool) -> str | None:
+    """looks.parted as it was before the colour choice: CSRT parting from a trusted move of the object's
+    mask starts again from it, and is taken everywhere else."""
+    return "stuck" if shaped and float(box_iou(box[None], own[None])[0]) < looks.LOOK_AGREE else None
 
 
 def run_off(model, clips: list, name: str, option: str) -> dict:

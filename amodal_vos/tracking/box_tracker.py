@@ -67,10 +67,14 @@ def check_csrt() -> None:
 class Look:
     """One object's CSRT tracker and the local frame it last saw (``frame``): a snapshot of a sweep holds its
     objects' looks, and a restored sweep goes on with those that still stand on the snapshot's frame. ``ahead``
-    runs the next frame's update in a worker thread while the model segments this one (OpenCV releases the GIL)."""
+    runs the next frame's update in a worker thread while the model segments this one (OpenCV releases the GIL).
+    ``colours``: the object's colours in its prompt box (likeness.py), kept when a new CSRT starts for it."""
 
-    def __init__(self, tracker: cv2.Tracker, frame: int) -> None:
+    colours: np.ndarray | None = None
+
+    def __init__(self, tracker: cv2.Tracker, frame: int, origin: torch.Tensor | None = None) -> None:
         self.tracker, self.frame = tracker, frame
+        self.origin = origin  # the box it started from (xyxy float32)
         self._ahead: tuple[int, np.ndarray, Future] | None = None  # (frame, image, its update) started early
 
     @classmethod
@@ -86,7 +90,8 @@ class Look:
         params.use_segmentation = False
         tracker = cv2.TrackerCSRT_create(params)
         tracker.init(image, xywh)
-        return cls(tracker, frame)
+        x, y, w, h = xywh
+        return cls(tracker, frame, torch.tensor([x, y, x + w, y + h], dtype=torch.float32))
 
     def ahead(self, image: np.ndarray, frame: int) -> None:
         """Start ``update(image, frame)`` in the worker thread; the update itself then takes its result."""

@@ -1,10 +1,14 @@
 """A sweep's appearance trackers (box_tracker.py's ``Look`` per object, kept in each ``Group.looks``): where CSRT's
-box becomes the object's prior, where it starts again, and its next update started in a worker thread.
+box becomes the object's prior, where the object's own box stays it instead, and the next update in a worker thread.
 
 Per step, before the crops are made, ``follow`` takes each object's box on this frame where its CSRT finds it: that
-box becomes its prior and the box its prediction must agree with. Where the object's last mask moved with its own
-pixels (a trusted shape_flow move) overlaps CSRT's box at IoU below ``LOOK_AGREE``, CSRT learned something static
-inside the prompt box (an occluder): the moved box is kept and CSRT starts again from it. An object whose CSRT finds
+box becomes its prior and the box its prediction must agree with, unless CSRT has left the object: where its box
+overlaps the object's own box (its last box moved by the flow) below ``LOOK_AGREE`` while that box moved with the
+object's pixels (a trusted shape_flow move), or while the own box's colours are more like the object's in its prompt
+box (likeness.py; on the look-alike fish CSRT's box was right on few such frames). There the own box stays the prior
+on that frame and CSRT goes on, except where it stayed where it started while the object moved away (``STUCK``: it
+learned something static inside the prompt box, an occluder): it starts again from the own box (docs/tracking.md,
+"Which box when CSRT and the object's own box part"). An object whose CSRT finds
 nothing is reported absent on that frame (``unseen``) where its box lies within ``HIDDEN_MARGIN`` px of the frame's
 border: it has most likely left, and a mask left after it has gone mostly lies on another object or on the
 background. Deeper inside the frame it is taken as hidden behind something and keeps its mask, from its box moved by
@@ -21,13 +25,15 @@ import torch
 
 from amodal_vos.tracking.box_tracker import Look
 from amodal_vos.tracking.exits import touching
+from amodal_vos.tracking.likeness import colours, likeness
 from amodal_vos.tracking.motion import box_iou
 
 if TYPE_CHECKING:
     from amodal_vos.tracking.groups import Group
 
-LOOK_AGREE = 0.5  # a CSRT box below this IoU with the object's mask moved by its own pixels is not taken
+LOOK_AGREE = 0.5  # CSRT's box below this IoU with the object's own box has parted from it
 HIDDEN_MARGIN = 8.0  # px: an object CSRT loses with its box further inside the frame is hidden, not gone
+STUCK = 0.7  # CSRT's box overlapping the box it started from at this IoU stays where it started
 
 
 class SweepLooks:
@@ -53,14 +59,11 @@ class SweepLooks:
                 if look is None or look.frame != last:
                     continue
                 box = look.update(frame, t)
-                if (
-                    box is not None
-                    and shaped[i]
-                    and box_iou(box[None], g.boxes[i : i + 1].float())[0] < LOOK_AGREE
-                ):
-                    # CSRT left the pixels of the object's last mask: it starts again where those pixels went
-                    g.looks[i] = Look.start(frame, g.boxes[i].tolist(), t)
-                    continue
+                left = None if box is None else parted(look, frame, box, g.boxes[i].float(), shaped[i])
+                if left == "stuck":  # CSRT stayed on something static where it started: it starts again
+                    g.looks[i] = start_look(look, frame, g.boxes[i].tolist(), t)
+                if left is not None:
+                    continue  # the object's own box stays its prior on this frame
                 if box is None:
                     # lost at the border: gone; deeper inside the frame: hidden, and it keeps its mask
                     if touching(g.boxes[i : i + 1].float(), frame.shape[:2], HIDDEN_MARGIN).any():
@@ -79,9 +82,9 @@ class SweepLooks:
             prompted = self.prompted(g, t)
             looks = g.looks or [None] * len(g.prompts)
             g.looks = [
-                Look.start(frame, g.boxes[i].tolist(), t)
-                if prompted or look is None or look.frame != t
-                else look
+                look
+                if not prompted and look is not None and look.frame == t
+                else start_look(None if prompted else look, frame, g.boxes[i].tolist(), t)
                 for i, look in enumerate(looks)
             ]
 
@@ -92,3 +95,31 @@ class SweepLooks:
             for look in g.looks or []:
                 if look is not None and look.frame == t:
                     look.ahead(frame, following)
+
+
+def start_look(look: Look | None, frame: np.ndarray, box: list[float], t: int) -> Look | None:
+    """A new CSRT from ``box`` on ``frame`` (None for a box too small to follow), with the object's colours kept from
+    its earlier ``look``, or taken from this box where there is none (a prompt)."""
+    new = Look.start(frame, box, t)
+    if new is not None:
+        kept = None if look is None else look.colours
+        new.colours = colours(frame, box) if kept is None else kept
+    return new
+
+
+def parted(look: Look, frame: np.ndarray, box: torch.Tensor, own: torch.Tensor, shaped: bool) -> str | None:
+    """How CSRT's ``box`` has left the object, where it parts from the object's own box: where the own box moved
+    with the object's pixels (``shaped``), "stuck" if CSRT stays where it started while the own box has moved away
+    from there (it learned something static), else "left"; "left" too where the own box's colours are more like
+    the object's; None where CSRT's box stands."""
+    if float(box_iou(box[None], own[None])[0]) >= LOOK_AGREE:
+        return None
+    if shaped:
+        start = look.origin
+        away = start is not None and box_iou(own[None], start[None])[0] < LOOK_AGREE
+        return "stuck" if away and box_iou(box[None], start[None])[0] >= STUCK else "left"
+    if look.colours is not None and likeness(look.colours, frame, own.tolist()) > likeness(
+        look.colours, frame, box.tolist()
+    ):
+        return "left"
+    return None

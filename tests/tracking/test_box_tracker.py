@@ -11,6 +11,8 @@ from amodal_vos.errors import UserError
 from amodal_vos.model.transforms import frames_to_input
 from amodal_vos.tracking import box_tracker
 from amodal_vos.tracking.box_tracker import Look, check_csrt, clipped_box, colour_frame
+from amodal_vos.tracking.likeness import colours, likeness
+from amodal_vos.tracking.looks import start_look
 from amodal_vos.tracking.motion import box_iou
 from amodal_vos.tracking.propagation import Propagation
 
@@ -130,6 +132,7 @@ class FarLook:
     """A CSRT stand-in that saw frame 0 and reports the object far from where it was."""
 
     frame = 0
+    colours = origin = None
 
     def update(self, image, frame):
         self.frame = frame
@@ -137,10 +140,10 @@ class FarLook:
 
 
 @pytest.mark.parametrize("mask_moved", [True, False])
-def test_csrt_that_leaves_the_moved_mask_restarts_there(model, moving, mask_moved):
+def test_csrt_that_leaves_the_moved_mask_is_not_taken(model, moving, mask_moved):
     """Where the last mask moved with its own pixels (a trusted shape_flow move) and CSRT's box does not overlap it,
-    the moved mask's box stays the prior and CSRT starts again from it; without a trusted mask move CSRT's box is
-    taken."""
+    the moved mask's box stays the prior and CSRT goes on from where it is; without a trusted mask move CSRT's box
+    is taken."""
     sweep = Propagation(model, [box_prompt(1, 0, [30, 30, 70, 70])], num_frames=2, visible=False,
                         motion=0.5, box_tracker=True)  # fmt: skip
     sweep.step(0, moving[0])
@@ -148,9 +151,68 @@ def test_csrt_that_leaves_the_moved_mask_restarts_there(model, moving, mask_move
     g.boxes, g.looks = torch.tensor([[34.0, 32.0, 74.0, 72.0]]), [FarLook()]
     moved = {id(g): (g.boxes, torch.tensor([mask_moved]), ["a move" if mask_moved else None])}
     sweep.looks.follow(1, colour_frame(moving[1]), [g], moved)
-    if mask_moved:
-        assert g.boxes.tolist() == [[34.0, 32.0, 74.0, 72.0]]
-        assert isinstance(g.looks[0], Look) and g.looks[0].frame == 1
-    else:
-        assert g.boxes.tolist() == [[80.0, 80.0, 120.0, 120.0]] and isinstance(g.looks[0], FarLook)
+    expected = [34.0, 32.0, 74.0, 72.0] if mask_moved else [80.0, 80.0, 120.0, 120.0]
+    assert g.boxes.tolist() == [expected] and isinstance(g.looks[0], FarLook)
     assert sweep.looks.unseen == set()
+
+
+def two_patches() -> np.ndarray:
+    """BGR frame: a red square at (30, 30) and a blue one at (80, 80), both 40 px, on grey."""
+    frame = np.full((128, 128, 3), 128, np.uint8)
+    frame[30:70, 30:70] = (0, 0, 220)
+    frame[80:120, 80:120] = (220, 0, 0)
+    return frame
+
+
+def test_likeness_tells_the_objects_colours_from_anothers():
+    frame = two_patches()
+    red = colours(frame, [30.0, 30.0, 70.0, 70.0])
+    assert likeness(red, frame, [32.0, 31.0, 71.0, 69.0]) > 0.8  # a little grey in it
+    assert likeness(red, frame, [80.0, 80.0, 120.0, 120.0]) < 0.2
+    assert likeness(red, frame, [125.0, 5.0, 135.0, 40.0]) == -1.0  # 3 px inside the frame: too small to tell
+    assert colours(frame, [125.0, 5.0, 135.0, 40.0]) is None
+
+
+@pytest.mark.parametrize("own_on_object", [True, False])
+def test_where_csrt_and_the_own_box_part_the_one_like_the_object_wins(model, own_on_object):
+    """CSRT (a stand-in) reports the blue square, the object's own box (moved by an untrusted flow) lies on the red
+    one. With the red square's colours the own box stays the prior; with the blue square's, CSRT's box is taken.
+    CSRT goes on either way."""
+    frame = two_patches()
+    sweep = Propagation(model, [box_prompt(1, 0, [30, 30, 70, 70])], num_frames=2, visible=False,
+                        motion=0.5, box_tracker=True)  # fmt: skip
+    g = sweep.groups[0]
+    far = FarLook()
+    far.colours = colours(frame, [30.0, 30.0, 70.0, 70.0] if own_on_object else [80.0, 80.0, 120.0, 120.0])
+    g.boxes, g.looks = torch.tensor([[31.0, 30.0, 71.0, 70.0]]), [far]
+    sweep.looks.follow(1, frame, [g], {id(g): (g.boxes, torch.tensor([False]), [None])})
+    expected = [31.0, 30.0, 71.0, 70.0] if own_on_object else [80.0, 80.0, 120.0, 120.0]
+    assert g.boxes.tolist() == [expected] and g.looks[0] is far
+
+
+def test_a_prompt_gives_csrt_the_objects_colours_and_a_later_start_keeps_them(model):
+    frame = two_patches()
+    sweep = Propagation(model, [box_prompt(1, 0, [30, 30, 70, 70])], num_frames=2, visible=False,
+                        motion=0.5, box_tracker=True)  # fmt: skip
+    g = sweep.groups[0]
+    g.boxes = torch.tensor([[30.0, 30.0, 70.0, 70.0]])
+    sweep.looks.start(0, frame, [g])
+    red = g.looks[0].colours
+    assert likeness(red, frame, [30.0, 30.0, 70.0, 70.0]) > 0.99
+    assert start_look(g.looks[0], frame, [80.0, 80.0, 120.0, 120.0], 1).colours is red
+
+
+def test_csrt_that_stays_where_it_started_while_the_object_moves_on_starts_again(model, moving):
+    """CSRT that learned something static in the prompt box reports the box it started from while the object's own
+    box has moved away with its pixels: the own box is the prior and CSRT starts again from it, keeping the object's
+    colours."""
+    sweep = Propagation(model, [box_prompt(1, 0, [30, 30, 70, 70])], num_frames=2, visible=False,
+                        motion=0.5, box_tracker=True)  # fmt: skip
+    g = sweep.groups[0]
+    stuck = FarLook()
+    stuck.origin, stuck.colours = torch.tensor([80.0, 80.0, 120.0, 120.0]), np.ones(128, np.float32)
+    g.boxes, g.looks = torch.tensor([[34.0, 32.0, 74.0, 72.0]]), [stuck]
+    moved = {id(g): (g.boxes, torch.tensor([True]), ["a move"])}
+    sweep.looks.follow(1, colour_frame(moving[1]), [g], moved)
+    assert g.boxes.tolist() == [[34.0, 32.0, 74.0, 72.0]]
+    assert isinstance(g.looks[0], Look) and g.looks[0].frame == 1 and g.looks[0].colours is stuck.colours
