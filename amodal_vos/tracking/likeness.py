@@ -3,7 +3,7 @@ object's own box (its last box moved by the flow) part, the one more like the ob
 
 The colours are a hue-saturation histogram of the ellipse inscribed in the box (the object's likely pixels, little of
 the background in the corners); likeness is one minus their Bhattacharyya distance (1: the same colours, 0: none in
-common). Measured in docs/tracking.md ("Which box when CSRT and the object's own box part").
+common). Measured in docs/tracking.md ("What the prior box costs; which box when CSRT and the object's own box part").
 """
 
 from __future__ import annotations

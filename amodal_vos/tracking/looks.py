@@ -8,11 +8,11 @@ object's pixels (a trusted shape_flow move), or while the own box's colours are 
 box (likeness.py; on the look-alike fish CSRT's box was right on few such frames). There the own box stays the prior
 on that frame and CSRT goes on, except where it stayed where it started while the object moved away (``STUCK``: it
 learned something static inside the prompt box, an occluder): it starts again from the own box (docs/tracking.md,
-"Which box when CSRT and the object's own box part"). An object whose CSRT finds
-nothing is reported absent on that frame (``unseen``) where its box lies within ``HIDDEN_MARGIN`` px of the frame's
-border: it has most likely left, and a mask left after it has gone mostly lies on another object or on the
-background. Deeper inside the frame it is taken as hidden behind something and keeps its mask, from its box moved by
-the flow (docs/tracking.md, "An appearance tracker for the prior box" and "Hidden or gone").
+"What the prior box costs"). An object whose CSRT finds nothing is reported absent on that frame (``unseen``) where
+its box lies within ``HIDDEN_MARGIN`` px of the frame's border: it has most likely left, and a mask left after it has
+gone mostly lies on another object or on the background. Deeper inside the frame it is taken as hidden behind
+something and keeps its mask, from its box moved by the flow (docs/tracking.md, "An appearance tracker for the prior
+box" and "Hidden or gone").
 """
 
 from __future__ import annotations
@@ -108,10 +108,10 @@ def start_look(look: Look | None, frame: np.ndarray, box: list[float], t: int) -
 
 
 def parted(look: Look, frame: np.ndarray, box: torch.Tensor, own: torch.Tensor, shaped: bool) -> str | None:
-    """How CSRT's ``box`` has left the object, where it parts from the object's own box: where the own box moved
-    with the object's pixels (``shaped``), "stuck" if CSRT stays where it started while the own box has moved away
-    from there (it learned something static), else "left"; "left" too where the own box's colours are more like
-    the object's; None where CSRT's box stands."""
+    """Whether CSRT's ``box`` has left the object, parting from the object's own box (IoU below ``LOOK_AGREE``):
+    "left" where the own box moved with the object's pixels (``shaped``) or its colours are more like the object's;
+    "stuck" where, with ``shaped``, CSRT also stays where it started while the own box has moved away from there (it
+    learned something static); None where CSRT's box stands."""
     if float(box_iou(box[None], own[None])[0]) >= LOOK_AGREE:
         return None
     if shaped:
