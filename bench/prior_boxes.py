@@ -73,7 +73,7 @@ class PriorRecorder(TrackerPredictor):
 
     def census(self) -> tuple[dict[str, collections.Counter], collections.Counter]:
         """Kind of the prior box and of the last predicted mask's box -> in-view object-frames; and on the frames
-        where the two part (IoU below looks.CHOOSE_BELOW), how often each is good, and the one whose colours are more
+        where the two part (IoU below looks.LOOK_AGREE), how often each is good, and the one whose colours are more
         like the object's in its prompt box (likeness.py)."""
         counts = {"prior box": collections.Counter(), "last mask's box": collections.Counter()}
         parted = collections.Counter()
