@@ -1,13 +1,13 @@
 """How good are the shipped tracker's prior boxes (the box each later frame's crop and Mspec are made from)? (issue
 10: tracks that hold)
 
-The eval protocol's tracker on the 48-frame bench sets (bench/search_sweep.py), every object's prior box
-noted per frame and sorted against the truth on the in-view frames after its prompt: "good" (box IoU >= 0.5 with the
-object's true visible or amodal box), "partial" (0.2-0.5), "other object" (overlaps another object's true box more,
-at >= 0.3) or "lost"; beside it the same for the box of the object's last predicted amodal mask, and on the frames
-where the two part (IoU below looks.LOOK_AGREE), how often each is good and how often the one more like the object
-(likeness.py) is. Compare with
-``amodal-vos eval ... --box-oracle``, which prompts every frame with the true visible box (docs/tracking.md).
+The eval protocol's tracker on the 48-frame bench sets (bench/search_sweep.py), every object's prior box noted per
+frame and sorted against the truth on the in-view frames after its prompt: "good" (box IoU >= 0.5 with the object's
+true visible or amodal box), "partial" (0.2-0.5), "other object" (overlaps another object's true box more, at >= 0.3)
+or "lost"; beside it the same for the box of the object's last predicted amodal mask, and on the frames where the two
+part (IoU below looks.LOOK_AGREE), how often each is good and how often the one more like the object (likeness.py) is.
+Compare with ``amodal-vos eval ... --box-oracle``, which prompts every frame with the true visible box
+(docs/tracking.md).
 
     OMP_NUM_THREADS=1 python bench/prior_boxes.py [--sets long,realistic] [--before]
 

@@ -30,17 +30,18 @@ from amodal_vos.tracking import looks  # noqa: E402
 from amodal_vos.tracking.loading import default_checkpoint  # noqa: E402
 from amodal_vos.tracking.motion import box_iou  # noqa: E402
 
-OFF = {"box_tracker": False, "exits": None, "strays": None, "shape": None}  # an option's value when it is off
-MODULE_OFF = {  # module settings rather than tracker options
-    "hidden": (looks, "HIDDEN_MARGIN", float("inf")),
-    "likeness": (looks, "parted", lambda look, frame, box, own, shaped: _parted_before(box, own, shaped)),
-}
 
-
-def _parted_before(box, own, shaped: bool) -> str | None:
+def _parted_before(look, frame, box, own, shaped: bool) -> str | None:
     """looks.parted as it was before the colour choice: CSRT parting from a trusted move of the object's
     mask starts again from it, and is taken everywhere else."""
     return "stuck" if shaped and float(box_iou(box[None], own[None])[0]) < looks.LOOK_AGREE else None
+
+
+OFF = {"box_tracker": False, "exits": None, "strays": None, "shape": None}  # an option's value when it is off
+MODULE_OFF = {  # module settings rather than tracker options
+    "hidden": (looks, "HIDDEN_MARGIN", float("inf")),
+    "likeness": (looks, "parted", _parted_before),
+}
 
 
 def run_off(model, clips: list, name: str, option: str) -> dict:
